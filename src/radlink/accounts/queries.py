@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, Row, and_, insert, select, update
+
+from radlink.accounts.tables import access_tokens, memberships, users
+from radlink.sites.tables import sites
+
+
+def insert_user(
+    conn: Connection, *, email: str, name: str, password_hash: str | None, now: datetime
+) -> int:
+    result = conn.execute(
+        insert(users).values(
+            email=email, name=name, password_hash=password_hash, active=True, created_at=now
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def get_user_by_email(conn: Connection, *, email: str) -> Row | None:  # type: ignore[type-arg]
+    return conn.execute(select(users).where(users.c.email == email)).first()
+
+
+def get_user(conn: Connection, *, user_id: int) -> Row | None:  # type: ignore[type-arg]
+    return conn.execute(select(users).where(users.c.id == user_id)).first()
+
+
+def list_users(conn: Connection) -> list[Row]:  # type: ignore[type-arg]
+    return list(conn.execute(select(users).order_by(users.c.email)))
+
+
+def list_memberships(conn: Connection, *, user_id: int) -> list[Row]:  # type: ignore[type-arg]
+    query = (
+        select(sites.c.site_key, sites.c.name, memberships.c.role)
+        .join(sites, sites.c.id == memberships.c.site_id)
+        .where(memberships.c.user_id == user_id)
+        .order_by(sites.c.site_key)
+    )
+    return list(conn.execute(query))
+
+
+def upsert_membership(
+    conn: Connection, *, user_id: int, site_id: int, role: str, now: datetime
+) -> None:
+    updated = conn.execute(
+        update(memberships)
+        .where(memberships.c.user_id == user_id, memberships.c.site_id == site_id)
+        .values(role=role)
+    )
+    if updated.rowcount == 0:
+        conn.execute(
+            insert(memberships).values(user_id=user_id, site_id=site_id, role=role, created_at=now)
+        )
+
+
+def site_membership(conn: Connection, *, user_id: int, site_key: str) -> Row | None:  # type: ignore[type-arg]
+    """The site (by its SiteID) and the user's role in it, or None if not a member."""
+    query = select(
+        sites.c.id, sites.c.site_key, sites.c.name, sites.c.date_order,
+        sites.c.default_app_language, sites.c.default_speech_language, memberships.c.role,
+    ).join(
+        memberships, and_(memberships.c.site_id == sites.c.id, memberships.c.user_id == user_id)
+    ).where(sites.c.site_key == site_key)  # fmt: skip
+    return conn.execute(query).first()
+
+
+def site_role(conn: Connection, *, user_id: int, site_id: int) -> str | None:
+    query = select(memberships.c.role).where(
+        memberships.c.user_id == user_id, memberships.c.site_id == site_id
+    )
+    return conn.execute(query).scalar()
+
+
+def insert_token(
+    conn: Connection,
+    *,
+    user_id: int,
+    name: str,
+    prefix: str,
+    digest: str,
+    now: datetime,
+    expires_at: datetime | None,
+) -> int:
+    result = conn.execute(
+        insert(access_tokens).values(
+            user_id=user_id, name=name, prefix=prefix, digest=digest, created_at=now,
+            expires_at=expires_at,
+        )
+    )  # fmt: skip
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def token_with_user(conn: Connection, *, prefix: str) -> Row | None:  # type: ignore[type-arg]
+    query = (
+        select(
+            access_tokens.c.id, access_tokens.c.digest, access_tokens.c.expires_at,
+            access_tokens.c.revoked_at, access_tokens.c.last_used_at,
+            users.c.id.label("user_id"), users.c.name, users.c.email, users.c.active,
+        )
+        .join(users, users.c.id == access_tokens.c.user_id)
+        .where(access_tokens.c.prefix == prefix)
+    )  # fmt: skip
+    return conn.execute(query).first()
+
+
+def touch_token(conn: Connection, *, token_id: int, now: datetime) -> None:
+    conn.execute(update(access_tokens).where(access_tokens.c.id == token_id).values(last_used_at=now))
+
+
+def list_tokens(conn: Connection, *, user_id: int) -> list[Row]:  # type: ignore[type-arg]
+    query = (
+        select(access_tokens)
+        .where(access_tokens.c.user_id == user_id)
+        .order_by(access_tokens.c.created_at.desc(), access_tokens.c.id.desc())
+    )
+    return list(conn.execute(query))
+
+
+def revoke_token(
+    conn: Connection, *, prefix: str, now: datetime, user_id: int | None = None
+) -> int:
+    query = update(access_tokens).where(
+        access_tokens.c.prefix == prefix, access_tokens.c.revoked_at.is_(None)
+    )
+    if user_id is not None:
+        query = query.where(access_tokens.c.user_id == user_id)
+    return conn.execute(query.values(revoked_at=now)).rowcount

@@ -1,0 +1,125 @@
+"""Users, memberships and access tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from radlink.accounts import queries as q
+from radlink.accounts import tokens
+from radlink.accounts.passwords import hash_password
+from radlink.db import read_tx, utcnow, write_tx
+from radlink.errors import Conflict, Invalid, NotFound
+from radlink.sites import queries as site_queries
+
+ROLES = ("radiologist", "admin")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Recording every use would turn each API call into a write; minutes are precise enough.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class TokenUser:
+    token_id: int
+    user_id: int
+    name: str
+    email: str
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise Invalid("not an email address")
+    return email
+
+
+def create_user(
+    engine: Engine,
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    sites: list[tuple[str, str]],
+) -> int:
+    """Create a user with memberships ``[(site_key, role)]``; all or nothing."""
+    email = normalise_email(email)
+    if not name.strip():
+        raise Invalid("name must not be empty")
+    for _, role in sites:
+        if role not in ROLES:
+            raise Invalid(f"unknown role {role!r}; accepted: {', '.join(ROLES)}")
+    now = utcnow()
+    try:
+        with write_tx(engine) as conn:
+            if q.get_user_by_email(conn, email=email):
+                raise Conflict(f"a user with email {email} already exists")
+            user_id = q.insert_user(
+                conn,
+                email=email,
+                name=name.strip(),
+                password_hash=hash_password(password) if password else None,
+                now=now,
+            )
+            for site_key, role in sites:
+                site = site_queries.get_site(conn, site_key=site_key)
+                if site is None:
+                    raise NotFound(f"no site with SiteID {site_key}")
+                q.upsert_membership(conn, user_id=user_id, site_id=site.id, role=role, now=now)
+            return user_id
+    except IntegrityError:
+        raise Conflict(f"a user with email {email} already exists") from None
+
+
+def create_token(
+    engine: Engine, *, email: str, name: str, expires_in_days: int | None = None
+) -> str:
+    """Create a token for the user and return it; only its digest is kept."""
+    if expires_in_days is not None and not 1 <= expires_in_days <= 3650:
+        raise Invalid("expiry must be between 1 and 3650 days")
+    name = name.strip() or "API token"
+    if len(name) > 100:
+        raise Invalid("token name must be at most 100 characters")
+    now = utcnow()
+    expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
+    with write_tx(engine) as conn:
+        user = q.get_user_by_email(conn, email=normalise_email(email))
+        if user is None:
+            raise NotFound(f"no user with email {email}")
+        token = tokens.mint()
+        q.insert_token(
+            conn,
+            user_id=user.id,
+            name=name,
+            prefix=tokens.prefix_of(token),
+            digest=tokens.digest_of(token),
+            now=now,
+            expires_at=expires_at,
+        )
+    return token
+
+
+def authenticate_token(engine: Engine, token: str, now: datetime | None = None) -> TokenUser | None:
+    """The token's user when the token is known, active, unexpired and unrevoked."""
+    if not tokens.looks_like_token(token):
+        return None
+    now = now or utcnow()
+    with read_tx(engine) as conn:
+        row = q.token_with_user(conn, prefix=tokens.prefix_of(token))
+    if row is None or not tokens.matches(token, row.digest) or not row.active:
+        return None
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        with write_tx(engine) as conn:
+            q.touch_token(conn, token_id=row.id, now=now)
+    return TokenUser(token_id=row.id, user_id=row.user_id, name=row.name, email=row.email)
+
+
+def revoke_token(engine: Engine, *, prefix: str, user_id: int | None = None) -> None:
+    with write_tx(engine) as conn:
+        if q.revoke_token(conn, prefix=prefix, now=utcnow(), user_id=user_id) == 0:
+            raise NotFound(f"no active token with prefix {prefix}")

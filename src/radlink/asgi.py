@@ -1,0 +1,5 @@
+"""Entry point for ASGI servers: ``uvicorn radlink.asgi:app``."""
+
+from radlink.app import create_app
+
+app = create_app()

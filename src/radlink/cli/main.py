@@ -1,0 +1,83 @@
+"""The `radlink` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from radlink.cli import sites, tokens, users
+from radlink.cli.common import engine, fail, handled
+from radlink.cli.demo import ensure_demo
+from radlink.settings import get_settings
+
+app = typer.Typer(
+    help="Radlink: radiology report links, QR codes, a reporting app and HL7 results.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sites.app, name="sites")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
+
+
+@app.command()
+@handled
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from radlink.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(engine())
+    typer.echo("database is up to date")
+
+
+@app.command()
+def check() -> None:
+    """Print configuration problems; exit 1 when one is an error."""
+    from radlink.checks import run_checks
+
+    found = run_checks(get_settings())
+    for finding in found:
+        typer.echo(f"{finding.level}: {finding.message}")
+    if any(f.level == "error" for f in found):
+        raise typer.Exit(1)
+    if not found:
+        typer.echo("configuration ok")
+
+
+@app.command()
+@handled
+def demo() -> None:
+    """Create the demo site, user and token on first run and print how to use them."""
+    typer.echo(ensure_demo(engine(), get_settings()))
+
+
+@app.command()
+@handled
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default RADLINK_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default RADLINK_PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default RADLINK_WORKERS).")
+    ] = None,
+) -> None:
+    """Serve the API and the reporting app."""
+    import uvicorn
+
+    from radlink.checks import run_checks
+
+    settings = get_settings()
+    errors = [f.message for f in run_checks(settings) if f.level == "error"]
+    if errors:
+        fail("; ".join(errors))
+    uvicorn.run(
+        "radlink.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+        server_header=False,
+    )

@@ -1,0 +1,120 @@
+"""Typed configuration, read once from ``RADLINK_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that appear in examples and tutorials; a deployment using one of them has no secret at all.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "changethis",
+        "secret",
+        "secret-key",
+        "your-secret-key",
+        "please-change-me",
+        "dev",
+        "development",
+        "insecure",
+        "test",
+        "password",
+    }
+)
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """A setting is unusable; the message names the setting and what is accepted."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RADLINK_", extra="ignore")
+
+    data_dir: Path = Field(Path("./var"), description="Folder for the SQLite file and secrets.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in DATA_DIR.")
+    base_url: str = Field("http://127.0.0.1:8000", description="Public base of report links.")
+    secret_key: str | None = Field(None, description="Key material for links and encryption.")
+    secret_key_file: Path | None = Field(None, description="File holding SECRET_KEY.")
+    host: str = Field("127.0.0.1", description="Address `radlink serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `radlink serve` binds to.")
+    workers: int = Field(1, ge=1, le=64, description="Web worker processes for `radlink serve`.")
+    log_level: str = Field("info", description="uvicorn log level.")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        if parts.query or parts.fragment:
+            raise ValueError("must not carry a query or fragment")
+        return value.rstrip("/")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'radlink.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    def load_secret_key(self) -> str:
+        """Return the secret key, creating and keeping one in DATA_DIR on first start."""
+        if self.secret_key:
+            key = self.secret_key
+        elif self.secret_key_file:
+            try:
+                key = self.secret_key_file.read_text().strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"RADLINK_SECRET_KEY_FILE cannot be read: {exc.strerror}"
+                ) from None
+        else:
+            key = _generated_key(self.data_dir / "secret_key")
+        check_secret(key)
+        return key
+
+
+def check_secret(key: str) -> None:
+    if key.strip().lower() in PLACEHOLDER_SECRETS:
+        raise ConfigError("RADLINK_SECRET_KEY is a known placeholder; set a random value")
+    if len(key) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"RADLINK_SECRET_KEY is too short; use at least {MIN_SECRET_LENGTH} random characters"
+        )
+
+
+def _generated_key(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    tmp.write_text(secrets.token_urlsafe(48) + "\n")
+    tmp.chmod(0o600)
+    # link() fails if the file exists: two processes starting at once agree on one key.
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

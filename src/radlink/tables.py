@@ -1,0 +1,8 @@
+"""Imports every slice's tables so that ``metadata`` knows the whole schema (Alembic, tests)."""
+
+from radlink.accounts import tables as accounts_tables
+from radlink.db import metadata
+from radlink.reports import tables as reports_tables
+from radlink.sites import tables as sites_tables
+
+__all__ = ["accounts_tables", "metadata", "reports_tables", "sites_tables"]
