@@ -2,6 +2,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -67,3 +68,28 @@ launches = Table(
     Column("first_opened_at", UTCDateTime, nullable=True),
     UniqueConstraint("site_id", "accession", name="uq_launches_site_accession"),
 )
+
+addenda = Table(
+    "addenda",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("signed_by", Integer, ForeignKey("users.id"), nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+)
+
+# What happened to a report and who did it (take-overs, signatures); never patient values.
+report_events = Table(
+    "report_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),  # created, opened, saved, signed, addendum, takeover
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+Index("ix_reports_site_created", reports.c.site_id, reports.c.created_at)
+Index("ix_reports_owner_status", reports.c.owner_id, reports.c.status)
+Index("ix_reports_site_mrn", reports.c.site_id, reports.c.patient_mrn)
