@@ -52,7 +52,9 @@ def _pg_admin() -> Engine | None:
     except Exception as exc:  # any failure to reach it
         engine.dispose()
         if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL is required (RADLINK_REQUIRE_POSTGRES=1) but unreachable: {exc}")
+            pytest.fail(
+                f"PostgreSQL is required (RADLINK_REQUIRE_POSTGRES=1) but unreachable: {exc}"
+            )
         return None
     return engine
 

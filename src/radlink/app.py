@@ -7,9 +7,12 @@ from typing import Any
 from fastapi import FastAPI
 
 from radlink import problems
+from radlink.accounts import web as accounts_web
 from radlink.reports import api as reports_api
+from radlink.reports import web as reports_web
 from radlink.runtime import Runtime
 from radlink.settings import Settings, get_settings
+from radlink.web.install import install_web
 
 
 def create_app(runtime: Runtime | None = None, settings: Settings | None = None) -> FastAPI:
@@ -24,6 +27,9 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     app.state.runtime = rt
     problems.install(app)
     app.include_router(reports_api.router)
+    app.include_router(accounts_web.router)
+    app.include_router(reports_web.router)
+    install_web(app)
     _document_raw_bodies(app)
 
     @app.get("/healthz", include_in_schema=False)

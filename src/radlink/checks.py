@@ -29,19 +29,34 @@ def run_checks(settings: Settings) -> list[Finding]:
         found.append(Finding("error", str(exc)))
     base = urlsplit(settings.base_url)
     if base.scheme != "https" and base.hostname not in _LOCAL_HOSTS:
-        found.append(Finding("warning", "RADLINK_BASE_URL is not https: links and logins would "
-                                        "travel in clear text on the network"))  # fmt: skip
+        found.append(
+            Finding(
+                "warning",
+                "RADLINK_BASE_URL is not https: links and logins would "
+                "travel in clear text on the network",
+            )
+        )
     sample_link = f"{settings.base_url}/r/{'A' * 26}"
     if pixels_per_module(qr_text(sample_link), QrSize.small) < 2:
-        found.append(Finding("warning", "RADLINK_BASE_URL is too long (or has characters outside "
-                                        "A-Z 0-9 $%*+-./:) for a scannable 80 px QR code; keep "
-                                        "it under 40 characters"))  # fmt: skip
+        found.append(
+            Finding(
+                "warning",
+                "RADLINK_BASE_URL is too long (or has characters outside "
+                "A-Z 0-9 $%*+-./:) for a scannable 80 px QR code; keep "
+                "it under 40 characters",
+            )
+        )
     try:
         engine = make_engine(settings.resolved_database_url)
         revision = current(engine)
         if revision != head():
-            found.append(Finding("error", f"database schema is at {revision or 'nothing'}, "
-                                          f"expected {head()}: run `radlink migrate`"))  # fmt: skip
+            found.append(
+                Finding(
+                    "error",
+                    f"database schema is at {revision or 'nothing'}, "
+                    f"expected {head()}: run `radlink migrate`",
+                )
+            )
     except SQLAlchemyError as exc:
         found.append(Finding("error", f"database unreachable: {exc.__class__.__name__}"))
     return found

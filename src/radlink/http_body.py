@@ -19,8 +19,11 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
         raise ApiProblem(415, "Unsupported media type", "Send Content-Type: application/json.")
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise _too_large(limit) if declared.isdigit() else ApiProblem(400, "Bad request",
-                                                                     "Invalid Content-Length.")
+        raise (
+            _too_large(limit)
+            if declared.isdigit()
+            else ApiProblem(400, "Bad request", "Invalid Content-Length.")
+        )
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

@@ -38,9 +38,9 @@ def invalid(errors: list[dict[str, str]]) -> ApiProblem:
     return ApiProblem(422, "Invalid request", "The request body has invalid fields.", errors)
 
 
-def field_errors(exc: ValidationError | RequestValidationError, prefix: str = "") -> list[
-    dict[str, str]
-]:
+def field_errors(
+    exc: ValidationError | RequestValidationError, prefix: str = ""
+) -> list[dict[str, str]]:
     """Pydantic errors as ``{field, message}``, without the rejected value (it may be PHI)."""
     out = []
     for err in exc.errors():
@@ -61,8 +61,9 @@ def problem_response(problem: ApiProblem) -> JSONResponse:
         body["detail"] = problem.detail
     if problem.errors is not None:
         body["errors"] = problem.errors
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON,
-                        headers=problem.headers)
+    return JSONResponse(
+        body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -109,10 +110,16 @@ class _CatchAll:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
             frames = "".join(traceback.format_tb(exc.__traceback__))
-            log.error("unhandled %s on %s %s\n%s", type(exc).__name__, scope.get("method"),
-                      scope.get("path"), frames)  # fmt: skip
+            log.error(
+                "unhandled %s on %s %s\n%s",
+                type(exc).__name__,
+                scope.get("method"),
+                scope.get("path"),
+                frames,
+            )
             if started:
                 raise
-            response = problem_response(ApiProblem(500, "Internal error",
-                                                   "The error has been logged."))  # fmt: skip
+            response = problem_response(
+                ApiProblem(500, "Internal error", "The error has been logged.")
+            )
             await response(scope, receive, send)

@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RADLINK_", extra="ignore")
 
     data_dir: Path = Field(Path("./var"), description="Folder for the SQLite file and secrets.")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in DATA_DIR.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default SQLite in DATA_DIR."
+    )
     base_url: str = Field("http://127.0.0.1:8000", description="Public base of report links.")
     secret_key: str | None = Field(None, description="Key material for links and encryption.")
     secret_key_file: Path | None = Field(None, description="File holding SECRET_KEY.")

@@ -6,6 +6,4 @@ from radlink.reports import tables as reports_tables
 from radlink.sites import tables as sites_tables
 from radlink.web import tables as web_tables
 
-__all__ = [
-    "accounts_tables", "metadata", "reports_tables", "sites_tables", "web_tables"
-]
+__all__ = ["accounts_tables", "metadata", "reports_tables", "sites_tables", "web_tables"]

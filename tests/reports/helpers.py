@@ -10,7 +10,9 @@ from PIL import Image
 LAUNCH = "/api/report/launch/clinical"
 
 
-def seed_body(site: str = "site-a", accession: str = "test-accession", **extra: Any) -> dict[str, Any]:
+def seed_body(
+    site: str = "site-a", accession: str = "test-accession", **extra: Any
+) -> dict[str, Any]:
     """The published example request, verbatim but for the SiteID."""
     body: dict[str, Any] = {
         "tags": {

@@ -40,7 +40,9 @@ def test_seed_example_returns_prelaunch_with_a_small_dark_qr(
     assert _count(runtime.engine, reports) == 0
 
 
-def test_lazy_launch_stores_tags_encrypted(client: TestClient, world: World, engine: Engine) -> None:
+def test_lazy_launch_stores_tags_encrypted(
+    client: TestClient, world: World, engine: Engine
+) -> None:
     client.post(LAUNCH, json=seed_body(), headers=world.alice.headers)
     with engine.connect() as conn:
         payload = conn.execute(select(launches.c.pending_payload)).scalar_one()
@@ -93,20 +95,27 @@ def test_repeat_lazy_launch_keeps_the_link_and_updates_pending_tags(
     assert first["reportLink"] == second["reportLink"] and second["status"] == "PreLaunch"
     launch_id = runtime.links.decode(first["reportLink"].rsplit("/", 1)[1])
     assert launch_id is not None
-    service.open_launch(runtime.engine, runtime.sealer, launch_id=launch_id,
-                        user_id=world.bob.user_id)  # fmt: skip
+    service.open_launch(
+        runtime.engine, runtime.sealer, launch_id=launch_id, user_id=world.bob.user_id
+    )
     assert _report(runtime.engine, "L1")["modality"] == "MR"
 
 
 def test_draft_context_is_updated_but_not_the_radiologists_text(
     client: TestClient, world: World, engine: Engine
 ) -> None:
-    client.post(LAUNCH, json=simple_body("D1", KeyFindings="first", Modality="CT"),
-                headers=world.alice.headers)  # fmt: skip
+    client.post(
+        LAUNCH,
+        json=simple_body("D1", KeyFindings="first", Modality="CT"),
+        headers=world.alice.headers,
+    )
     with engine.begin() as conn:
         conn.execute(reports.update().values(findings="typed by radiologist"))
-    client.post(LAUNCH, json=simple_body("D1", KeyFindings="second", Modality="MR"),
-                headers=world.alice.headers)  # fmt: skip
+    client.post(
+        LAUNCH,
+        json=simple_body("D1", KeyFindings="second", Modality="MR"),
+        headers=world.alice.headers,
+    )
     row = _report(engine, "D1")
     assert row["modality"] == "MR" and row["key_findings"] == "second"
     assert row["findings"] == "typed by radiologist"
@@ -130,8 +139,9 @@ def test_non_lazy_launch_after_a_lazy_one_creates_the_report_with_the_same_link(
     lazy = simple_body("P1", Modality="CT")
     lazy["lazyLaunch"] = "true"
     first = client.post(LAUNCH, json=lazy, headers=world.alice.headers).json()
-    second = client.post(LAUNCH, json=simple_body("P1", BodyPartExamined="Chest"),
-                         headers=world.bob.headers).json()  # fmt: skip
+    second = client.post(
+        LAUNCH, json=simple_body("P1", BodyPartExamined="Chest"), headers=world.bob.headers
+    ).json()
     assert second["status"] == "Draft" and second["reportLink"] == first["reportLink"]
     assert second["owner"]["email"] == "bob@a.example"
     row = _report(engine, "P1")
@@ -142,25 +152,41 @@ def test_newer_body_shape_with_clinical_info_and_reporting_app(
     client: TestClient, world: World, engine: Engine
 ) -> None:
     body = {
-        "clinicalInfo": {"SiteID": "site-a", "Accession": "N1", "StudyDate": "2024-01-31",
-                         "StudyTime": "", "StudyInstanceUID": "", "ReferringPhysician": "Dr Who",
-                         "Notes": "n"},
-        "reportingApp": {"AppLanguage": "ja", "SpeechLanguage": "zh-TW", "ReturnFormat": "hl7",
-                         "SyncLaunch": True},
+        "clinicalInfo": {
+            "SiteID": "site-a",
+            "Accession": "N1",
+            "StudyDate": "2024-01-31",
+            "StudyTime": "",
+            "StudyInstanceUID": "",
+            "ReferringPhysician": "Dr Who",
+            "Notes": "n",
+        },
+        "reportingApp": {
+            "AppLanguage": "ja",
+            "SpeechLanguage": "zh-TW",
+            "ReturnFormat": "hl7",
+            "SyncLaunch": True,
+        },
         "response": {"type": "qrcode"},
-    }  # fmt: skip
+    }
     data = client.post(LAUNCH, json=body, headers=world.alice.headers).json()
     assert set(data) == {"status", "owner", "reportQrCode", "reportQRCode"}
     row = _report(engine, "N1")
     assert (row["app_language"], row["speech_language"], row["return_format"]) == (
-        "ja", "zh-Hant", "HL7",
+        "ja",
+        "zh-Hant",
+        "HL7",
     )
     assert row["study_date"] == date(2024, 1, 31) and row["referring_physician"] == "Dr Who"
 
 
-def test_tag_names_match_case_insensitively(client: TestClient, world: World, engine: Engine) -> None:
-    body = {"TAGS": {"siteid": "site-a", "ACCESSION": "C1", "patientname": "Doe^John^Q"},
-            "Result": "LINK"}  # fmt: skip
+def test_tag_names_match_case_insensitively(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    body = {
+        "TAGS": {"siteid": "site-a", "ACCESSION": "C1", "patientname": "Doe^John^Q"},
+        "Result": "LINK",
+    }
     assert client.post(LAUNCH, json=body, headers=world.alice.headers).status_code == 200
     row = _report(engine, "C1")
     assert (row["patient_family_name"], row["patient_given_name"]) == ("Doe", "John")
@@ -173,12 +199,18 @@ def test_status_endpoint_reports_without_changing_anything(
     lazy = simple_body("S1")
     lazy["lazyLaunch"] = True
     link = client.post(LAUNCH, json=lazy, headers=world.alice.headers).json()["reportLink"]
-    status = client.post("/api/report/status", json={"SiteID": "site-a", "Accession": "S1"},
-                         headers=world.bob.headers)  # fmt: skip
+    status = client.post(
+        "/api/report/status",
+        json={"SiteID": "site-a", "Accession": "S1"},
+        headers=world.bob.headers,
+    )
     assert status.json() == {"status": "PreLaunch", "owner": {}, "reportLink": link}
     assert _count(engine, reports) == 0
-    missing = client.post("/api/report/status", json={"SiteID": "site-a", "Accession": "nope"},
-                          headers=world.bob.headers)  # fmt: skip
+    missing = client.post(
+        "/api/report/status",
+        json={"SiteID": "site-a", "Accession": "nope"},
+        headers=world.bob.headers,
+    )
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
     assert "nope" not in missing.text
@@ -189,8 +221,13 @@ def test_same_accession_at_two_sites_gives_two_reports(
 ) -> None:
     from radlink.accounts.service import create_user
 
-    create_user(engine, email="dual@x.example", name="Dual", password=None,
-                sites=[("site-a", "radiologist"), ("site-b", "radiologist")])  # fmt: skip
+    create_user(
+        engine,
+        email="dual@x.example",
+        name="Dual",
+        password=None,
+        sites=[("site-a", "radiologist"), ("site-b", "radiologist")],
+    )
     a = client.post(LAUNCH, json=simple_body("SAME"), headers=world.alice.headers).json()
     b_body = simple_body("SAME")
     b_body["tags"]["SiteID"] = "site-b"

@@ -25,10 +25,18 @@ async def api_user(
     if not token and authorization and authorization.lower().startswith("bearer "):
         token = authorization[7:]
     if not token:
-        raise ApiProblem(401, "Unauthorized", "Send an access token in the x-access-token header.",
-                         headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise ApiProblem(
+            401,
+            "Unauthorized",
+            "Send an access token in the x-access-token header.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     user = authenticate_token(rt.engine, token.strip())
     if user is None:
-        raise ApiProblem(401, "Unauthorized", "The access token is unknown, revoked or expired.",
-                         headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise ApiProblem(
+            401,
+            "Unauthorized",
+            "The access token is unknown, revoked or expired.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return user

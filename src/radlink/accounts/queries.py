@@ -57,12 +57,21 @@ def upsert_membership(
 
 def site_membership(conn: Connection, *, user_id: int, site_key: str) -> Row | None:  # type: ignore[type-arg]
     """The site (by its SiteID) and the user's role in it, or None if not a member."""
-    query = select(
-        sites.c.id, sites.c.site_key, sites.c.name, sites.c.date_order,
-        sites.c.default_app_language, sites.c.default_speech_language, memberships.c.role,
-    ).join(
-        memberships, and_(memberships.c.site_id == sites.c.id, memberships.c.user_id == user_id)
-    ).where(sites.c.site_key == site_key)  # fmt: skip
+    query = (
+        select(
+            sites.c.id,
+            sites.c.site_key,
+            sites.c.name,
+            sites.c.date_order,
+            sites.c.default_app_language,
+            sites.c.default_speech_language,
+            memberships.c.role,
+        )
+        .join(
+            memberships, and_(memberships.c.site_id == sites.c.id, memberships.c.user_id == user_id)
+        )
+        .where(sites.c.site_key == site_key)
+    )
     return conn.execute(query).first()
 
 
@@ -85,28 +94,40 @@ def insert_token(
 ) -> int:
     result = conn.execute(
         insert(access_tokens).values(
-            user_id=user_id, name=name, prefix=prefix, digest=digest, created_at=now,
+            user_id=user_id,
+            name=name,
+            prefix=prefix,
+            digest=digest,
+            created_at=now,
             expires_at=expires_at,
         )
-    )  # fmt: skip
+    )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def token_with_user(conn: Connection, *, prefix: str) -> Row | None:  # type: ignore[type-arg]
     query = (
         select(
-            access_tokens.c.id, access_tokens.c.digest, access_tokens.c.expires_at,
-            access_tokens.c.revoked_at, access_tokens.c.last_used_at,
-            users.c.id.label("user_id"), users.c.name, users.c.email, users.c.active,
+            access_tokens.c.id,
+            access_tokens.c.digest,
+            access_tokens.c.expires_at,
+            access_tokens.c.revoked_at,
+            access_tokens.c.last_used_at,
+            users.c.id.label("user_id"),
+            users.c.name,
+            users.c.email,
+            users.c.active,
         )
         .join(users, users.c.id == access_tokens.c.user_id)
         .where(access_tokens.c.prefix == prefix)
-    )  # fmt: skip
+    )
     return conn.execute(query).first()
 
 
 def touch_token(conn: Connection, *, token_id: int, now: datetime) -> None:
-    conn.execute(update(access_tokens).where(access_tokens.c.id == token_id).values(last_used_at=now))
+    conn.execute(
+        update(access_tokens).where(access_tokens.c.id == token_id).values(last_used_at=now)
+    )
 
 
 def list_tokens(conn: Connection, *, user_id: int) -> list[Row]:  # type: ignore[type-arg]
@@ -127,3 +148,11 @@ def revoke_token(
     if user_id is not None:
         query = query.where(access_tokens.c.user_id == user_id)
     return conn.execute(query.values(revoked_at=now)).rowcount
+
+
+def set_password_hash(conn: Connection, *, user_id: int, password_hash: str) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def set_user_language(conn: Connection, *, user_id: int, language: str | None) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(language=language))

@@ -27,8 +27,9 @@ access_tokens = Table(
     "access_tokens",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("name", String(100), nullable=False),
     # The first characters of the token, shown in lists and used to find the row.
     Column("prefix", String(16), nullable=False, unique=True),

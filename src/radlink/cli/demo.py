@@ -25,13 +25,19 @@ def ensure_demo(engine: Engine, settings: Settings) -> str:
     if has_site and has_user:
         return (
             f"Demo site '{DEMO_SITE}' and user {DEMO_EMAIL} exist (their password and token were "
-            f"printed on first start).\nNew token: .venv/bin/radlink tokens create --user {DEMO_EMAIL}"
+            "printed on first start).\n"
+            f"New token: .venv/bin/radlink tokens create --user {DEMO_EMAIL}"
         )
     if not has_site:
         create_site(engine, site_key=DEMO_SITE, name="Demo Hospital")
     password = generate_password()
-    create_user(engine, email=DEMO_EMAIL, name="Demo Radiologist", password=password,
-                sites=[(DEMO_SITE, "radiologist")])  # fmt: skip
+    create_user(
+        engine,
+        email=DEMO_EMAIL,
+        name="Demo Radiologist",
+        password=password,
+        sites=[(DEMO_SITE, "radiologist")],
+    )
     token = create_token(engine, email=DEMO_EMAIL, name="demo")
     body = (
         '{"tags": {"SiteID": "demo", "Accession": "ACC-0001", "PatientName": "Doe^Jane", '
@@ -43,12 +49,14 @@ def ensure_demo(engine: Engine, settings: Settings) -> str:
         f"  -H 'Content-Type: application/json' -H 'x-access-token: {token}' \\\n"
         f"  -d {shlex.quote(body)}"
     )
-    return "\n".join([
-        "Demo set up (shown once; keep it):",
-        f"  site:     {DEMO_SITE}",
-        f"  user:     {DEMO_EMAIL}",
-        f"  password: {password}",
-        f"  token:    {token}",
-        "Try the API:",
-        curl,
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "Demo set up (shown once; keep it):",
+            f"  site:     {DEMO_SITE}",
+            f"  user:     {DEMO_EMAIL}",
+            f"  password: {password}",
+            f"  token:    {token}",
+            "Try the API:",
+            curl,
+        ]
+    )

@@ -29,6 +29,7 @@ def migrate() -> None:
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.load_secret_key()  # creates it on first run, refuses a placeholder
     upgrade(engine())
     typer.echo("database is up to date")
 

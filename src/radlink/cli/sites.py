@@ -29,4 +29,6 @@ def list_sites() -> None:
     with read_tx(engine()) as conn:
         rows = queries.list_sites(conn)
     for row in rows:
-        typer.echo(f"{row.site_key}\t{row.name}\tdates={row.date_order}\tlang={row.default_app_language}")
+        typer.echo(
+            f"{row.site_key}\t{row.name}\tdates={row.date_order}\tlang={row.default_app_language}"
+        )

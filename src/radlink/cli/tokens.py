@@ -42,15 +42,25 @@ def list_tokens(user: Annotated[str, typer.Option("--user", help="Email of the o
             status = "expired"
         else:
             status = "active"
-        typer.echo("\t".join([
-            row.prefix, row.name, _when(row.created_at), _when(row.last_used_at),
-            _when(row.expires_at), status,
-        ]))  # fmt: skip
+        typer.echo(
+            "\t".join(
+                [
+                    row.prefix,
+                    row.name,
+                    _when(row.created_at),
+                    _when(row.last_used_at),
+                    _when(row.expires_at),
+                    status,
+                ]
+            )
+        )
 
 
 @app.command("revoke")
 @handled
-def revoke(prefix: Annotated[str, typer.Argument(help="The token's prefix (rl_ and 8 characters).")]) -> None:
+def revoke(
+    prefix: Annotated[str, typer.Argument(help="The token's prefix (rl_ and 8 characters).")],
+) -> None:
     """Revoke a token at once."""
     revoke_token(engine(), prefix=prefix)
     typer.echo(f"revoked {prefix}")

@@ -41,7 +41,13 @@ def create(
             fail("the password must be at least 8 characters")
     else:
         password = generate_password()
-    create_user(engine(), email=email, name=name, password=password, sites=list(zip(site, role, strict=True)))
+    create_user(
+        engine(),
+        email=email,
+        name=name,
+        password=password,
+        sites=list(zip(site, role, strict=True)),
+    )
     typer.echo(f"created user {email.strip().lower()}")
     if not password_stdin:
         typer.echo(f"password: {password}")
@@ -53,6 +59,8 @@ def list_users() -> None:
     """List users with their sites and roles."""
     with read_tx(engine()) as conn:
         for user in queries.list_users(conn):
-            sites = ",".join(f"{m.site_key}:{m.role}" for m in queries.list_memberships(conn, user_id=user.id))
+            sites = ",".join(
+                f"{m.site_key}:{m.role}" for m in queries.list_memberships(conn, user_id=user.id)
+            )
             state = "active" if user.active else "inactive"
             typer.echo(f"{user.email}\t{user.name}\t{state}\t{sites}")

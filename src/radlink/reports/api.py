@@ -51,9 +51,15 @@ def _membership(rt: Runtime, user: TokenUser, site_key: str | None) -> Any:
     summary="Create or find a report and return its link and/or QR code",
     response_model=LaunchResponse,
     responses=_ERRORS,
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/LaunchBody"}}}}},
-)  # fmt: skip
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/LaunchBody"}}
+            },
+        }
+    },
+)
 async def launch_clinical(request: Request, rt: RT, user: User) -> JSONResponse:
     body = await read_json(request)
     membership = _membership(rt, user, site_key_of(body))
@@ -64,9 +70,10 @@ async def launch_clinical(request: Request, rt: RT, user: User) -> JSONResponse:
         date_order=membership.date_order if membership else "MDY",
         default_languages=(
             (membership.default_app_language, membership.default_speech_language)
-            if membership else ("en", "en")
+            if membership
+            else ("en", "en")
         ),
-    )  # fmt: skip
+    )
     if membership is None:  # a SiteID that is not a string fails parse_launch first
         raise launch_problem_for_non_member()
     actor = service.Actor(user.user_id, user.name, user.email)
@@ -87,9 +94,15 @@ async def launch_clinical(request: Request, rt: RT, user: User) -> JSONResponse:
     summary="The current status of a launched accession, changing nothing",
     response_model=LaunchResponse,
     responses={**_ERRORS, 404: {**_PROBLEM, "description": "Accession never launched"}},
-    openapi_extra={"requestBody": {"required": True, "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/StatusBody"}}}}},
-)  # fmt: skip
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/StatusBody"}}
+            },
+        }
+    },
+)
 async def report_status(request: Request, rt: RT, user: User) -> JSONResponse:
     body = await read_json(request)
     try:
@@ -107,8 +120,9 @@ async def report_status(request: Request, rt: RT, user: User) -> JSONResponse:
 
 
 def _state_body(rt: Runtime, state: service.LaunchState) -> dict[str, Any]:
-    owner = {} if state.owner_email is None else {"name": state.owner_name,
-                                                   "email": state.owner_email}  # fmt: skip
+    owner = (
+        {} if state.owner_email is None else {"name": state.owner_name, "email": state.owner_email}
+    )
     return {"status": state.status, "owner": owner, "reportLink": rt.report_link(state.launch_id)}
 
 

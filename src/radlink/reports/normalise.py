@@ -26,11 +26,17 @@ _CHINESE = {
     "zh-hant-tw": "zh-Hant",
 }
 _SEX = {
-    "m": "M", "male": "M", "man": "M",
-    "f": "F", "female": "F", "woman": "F",
-    "o": "O", "other": "O",
-    "u": "U", "unknown": "U",
-}  # fmt: skip
+    "m": "M",
+    "male": "M",
+    "man": "M",
+    "f": "F",
+    "female": "F",
+    "woman": "F",
+    "o": "O",
+    "other": "O",
+    "u": "U",
+    "unknown": "U",
+}
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _EIGHT_DIGITS = re.compile(r"^\d{8}$")
 _TIME = re.compile(r"^(\d{2}):?(\d{2})(?::?(\d{2})(?:\.\d{1,6})?)?$")
@@ -53,8 +59,10 @@ def parse_date(value: str, order: DateOrder = "MDY") -> date:
     if m := _ISO_DATE.match(value):
         candidates = [(m[1], m[2], m[3])]
     elif _EIGHT_DIGITS.match(value):
-        other = (value[4:], value[:2], value[2:4]) if order == "MDY" else (
-            value[4:], value[2:4], value[:2]
+        other = (
+            (value[4:], value[:2], value[2:4])
+            if order == "MDY"
+            else (value[4:], value[2:4], value[:2])
         )
         candidates = [(value[:4], value[4:6], value[6:]), other]
     else:

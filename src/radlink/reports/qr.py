@@ -79,7 +79,9 @@ def qr_png(text: str, width: int, *, dark_background: bool) -> bytes:
     for row in matrix:
         bits = "".join(module_bit * scale if cell & 1 else background_bit * scale for cell in row)
         line = _scanline(
-            background_bit * left + bits + background_bit * (width - left - scale * n)
+            background_bit * left
+            + bits
+            + background_bit * (width - left - scale * n)
             + "0" * pad_bits,
             row_bytes,
         )

@@ -48,11 +48,17 @@ def site_key_of(body: Any) -> str | None:
     if not isinstance(body, dict):
         return None
     for key, tags in body.items():
-        if isinstance(key, str) and key.lower() in {"tags", "clinicalinfo"} and isinstance(
-            tags, dict
+        if (
+            isinstance(key, str)
+            and key.lower() in {"tags", "clinicalinfo"}
+            and isinstance(tags, dict)
         ):
             for name, value in tags.items():
-                if isinstance(name, str) and name.lower() == "siteid" and isinstance(value, str | int):
+                if (
+                    isinstance(name, str)
+                    and name.lower() == "siteid"
+                    and isinstance(value, str | int)
+                ):
                     return str(value).strip()
     return None
 
@@ -77,15 +83,25 @@ def parse_launch(
         for name in _APP_FIELDS:
             a, b = getattr(tags, name), getattr(app, name)
             if a is not None and b is not None and a != b:
-                errors.append({"field": f"reportingApp.{name}",
-                               "message": f"differs from {name} in the clinical tags"})  # fmt: skip
+                errors.append(
+                    {
+                        "field": f"reportingApp.{name}",
+                        "message": f"differs from {name} in the clinical tags",
+                    }
+                )
     if errors or tags is None or result is None:
         raise invalid(errors)
     context, given = _context(tags, app, default_languages)
     return LaunchRequest(
-        site_key=tags.SiteID, accession=tags.Accession, context=context, given_fields=given,
-        result=result, lazy=lazy, qr_size=size, qr_mode=mode,
-    )  # fmt: skip
+        site_key=tags.SiteID,
+        accession=tags.Accession,
+        context=context,
+        given_fields=given,
+        result=result,
+        lazy=lazy,
+        qr_size=size,
+        qr_mode=mode,
+    )
 
 
 def _one_tag_dict(parsed: LaunchBody, errors: list[dict[str, str]]) -> ClinicalTags | None:
@@ -99,8 +115,8 @@ def _one_tag_dict(parsed: LaunchBody, errors: list[dict[str, str]]) -> ClinicalT
 
 
 def _result(parsed: LaunchBody, errors: list[dict[str, str]]) -> Any:
-    values = [v.strip().lower() for v in (parsed.result, parsed.response and parsed.response.type)
-              if v is not None]  # fmt: skip
+    response_type = parsed.response.type if parsed.response else None
+    values = [v.strip().lower() for v in (parsed.result, response_type) if v is not None]
     if not values:
         errors.append({"field": "result", "message": "is required: link, qrcode or all"})
         return None
@@ -124,7 +140,11 @@ def _option(errors: list[dict[str, str]], field: str, value: Any, parse: Any, de
 
 
 def _choice(
-    errors: list[dict[str, str]], field: str, value: str | None, choices: dict[str, Any], default: Any
+    errors: list[dict[str, str]],
+    field: str,
+    value: str | None,
+    choices: dict[str, Any],
+    default: Any,
 ) -> Any:
     if value is None or not value.strip():
         return default

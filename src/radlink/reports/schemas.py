@@ -85,8 +85,10 @@ class ClinicalTags(BaseModel):
         if value is None:
             return None
         order = (info.context or {}).get("date_order", "MDY")
-        parse = normalise.parse_birth_date if info.field_name == "PatientBirthDate" else (
-            normalise.parse_date
+        parse = (
+            normalise.parse_birth_date
+            if info.field_name == "PatientBirthDate"
+            else (normalise.parse_date)
         )
         return parse(value, order).isoformat()
 

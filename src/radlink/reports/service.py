@@ -60,11 +60,20 @@ def _launch_once(
         if req.lazy:
             payload = _seal(sealer, site_id, req.accession, req.context)
         else:
-            report_id = _create_report(conn, site_id, req.accession, req.context, actor.user_id, now)
-        launch_id = q.insert_launch(conn, values={
-            "site_id": site_id, "accession": req.accession, "report_id": report_id,
-            "pending_payload": payload, "created_by": actor.user_id, "created_at": now,
-        })  # fmt: skip
+            report_id = _create_report(
+                conn, site_id, req.accession, req.context, actor.user_id, now
+            )
+        launch_id = q.insert_launch(
+            conn,
+            values={
+                "site_id": site_id,
+                "accession": req.accession,
+                "report_id": report_id,
+                "pending_payload": payload,
+                "created_by": actor.user_id,
+                "created_at": now,
+            },
+        )
         if report_id is None:
             return LaunchState(launch_id, "PreLaunch", None, None, None)
         return LaunchState(launch_id, "Draft", actor.name, actor.email, report_id)
@@ -73,8 +82,9 @@ def _launch_once(
         merged = _merge(old, req)
         if req.lazy:
             if merged != old:
-                q.set_pending_payload(conn, launch_id=row.id,
-                                      payload=_seal(sealer, site_id, req.accession, merged))
+                q.set_pending_payload(
+                    conn, launch_id=row.id, payload=_seal(sealer, site_id, req.accession, merged)
+                )
             return LaunchState(row.id, "PreLaunch", None, None, None)
         report_id = _create_report(conn, site_id, req.accession, merged, actor.user_id, now)
         if q.attach_report(conn, launch_id=row.id, report_id=report_id, opened_at=None) != 1:
@@ -115,10 +125,16 @@ def _create_report(
 ) -> int:
     values: dict[str, Any] = context.model_dump()
     values.update(
-        site_id=site_id, accession=accession, status="Draft", owner_id=owner_id,
-        findings=context.key_findings or "", impression="", revision=1,
-        created_at=now, updated_at=now,
-    )  # fmt: skip
+        site_id=site_id,
+        accession=accession,
+        status="Draft",
+        owner_id=owner_id,
+        findings=context.key_findings or "",
+        impression="",
+        revision=1,
+        created_at=now,
+        updated_at=now,
+    )
     return q.insert_report(conn, values=values)
 
 

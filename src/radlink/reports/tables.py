@@ -85,7 +85,9 @@ report_events = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("report_id", Integer, ForeignKey("reports.id"), nullable=False, index=True),
-    Column("kind", String(32), nullable=False),  # created, opened, saved, signed, addendum, takeover
+    Column(
+        "kind", String(32), nullable=False
+    ),  # created, opened, saved, signed, addendum, takeover
     Column("user_id", Integer, ForeignKey("users.id"), nullable=True),
     Column("at", UTCDateTime, nullable=False),
 )

@@ -1,0 +1,150 @@
+"""Pages of the reporting app for reports: the worklist, ``/r/<link id>`` and the editor's
+JSON endpoints (save, sign, addendum, take over) called by ``static/editor.js``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from radlink.db import read_tx
+from radlink.errors import Forbidden, Invalid, NotFound, ServiceError
+from radlink.problems import ApiProblem
+from radlink.reports import editor
+from radlink.reports import queries as q
+from radlink.reports.service import open_launch
+from radlink.reports.worklist import Filters, worklist_page
+from radlink.runtime import Runtime
+from radlink.web import i18n
+from radlink.web.csrf import require_csrf
+from radlink.web.install import error_page
+from radlink.web.session import RT, JsonUser, PageUser, load_session, login_url
+from radlink.web.templating import render
+
+router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
+
+
+class DraftBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    revision: int
+    findings: str = Field(max_length=editor.MAX_TEXT)
+    impression: str = Field(max_length=editor.MAX_TEXT)
+
+
+class AddendumBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=editor.MAX_TEXT)
+
+
+@router.get("/")
+def worklist(request: Request, rt: RT, user: PageUser) -> Response:
+    page = worklist_page(rt.engine, user_id=user.user_id, filters=Filters.parse(request.query_params))
+    links = {row.id: rt.links.encode(row.launch_id) for row in page.rows}
+    return render(request, "worklist.html", {"page": page, "links": links})
+
+
+@router.get("/r/{link_id}")
+def open_report(request: Request, rt: RT, link_id: str) -> Response:
+    launch_id = rt.links.decode(link_id)
+    if launch_id is None:
+        return error_page(request, 404)
+    user = load_session(request)
+    if user is None:
+        return RedirectResponse(login_url(f"/r/{link_id}"), status_code=303)
+    try:
+        state = open_launch(rt.engine, rt.sealer, launch_id=launch_id, user_id=user.user_id)
+        assert state.report_id is not None
+        view = editor.load_editor(rt.engine, report_id=state.report_id, user_id=user.user_id)
+    except NotFound:
+        return error_page(request, 404)
+    except Forbidden:
+        return error_page(request, 403)
+    report = view.report
+    context = {
+        "view": view,
+        "report": report,
+        "link_id": link_id.upper(),
+        "speech_lang": i18n.SPEECH_LANG.get(report.speech_language, "en-US"),
+    }
+    return render(request, "editor.html", context, language=report.app_language)
+
+
+def _report_id(rt: Runtime, link_id: str) -> int:
+    launch_id = rt.links.decode(link_id)
+    row = None
+    if launch_id is not None:
+        with read_tx(rt.engine) as conn:
+            row = q.get_launch(conn, launch_id=launch_id)
+    if row is None or row.report_id is None:
+        raise ApiProblem(404, "Not found")
+    return int(row.report_id)
+
+
+def _refusal(exc: ServiceError) -> JSONResponse:
+    """Editor errors as ``{"error": code}``; the page shows them in its own language."""
+    body: dict[str, Any] = {"error": "invalid"}
+    status = 409
+    if isinstance(exc, editor.StaleRevision):
+        body = {"error": "stale", "revision": exc.revision, "findings": exc.findings,
+                "impression": exc.impression}  # fmt: skip
+    elif isinstance(exc, editor.NotOwner):
+        body = {"error": "not_owner", "owner": exc.owner_name}
+    elif isinstance(exc, editor.AlreadyFinal):
+        body = {"error": "final"}
+    elif isinstance(exc, editor.NotFinal):
+        body = {"error": "not_final"}
+    elif isinstance(exc, editor.EmptyText):
+        body, status = {"error": "empty"}, 422
+    elif isinstance(exc, Invalid):
+        status = 422
+    elif isinstance(exc, Forbidden):
+        body, status = {"error": "forbidden"}, 403
+    elif isinstance(exc, NotFound):
+        body, status = {"error": "not_found"}, 404
+    return JSONResponse(body, status_code=status)
+
+
+@router.post("/r/{link_id}/save")
+def save(rt: RT, user: JsonUser, link_id: str, body: DraftBody) -> JSONResponse:
+    try:
+        saved = editor.save_draft(
+            rt.engine, report_id=_report_id(rt, link_id), user_id=user.user_id,
+            revision=body.revision, findings=body.findings, impression=body.impression,
+        )  # fmt: skip
+    except ServiceError as exc:
+        return _refusal(exc)
+    return JSONResponse({"revision": saved.revision, "saved_at": saved.at.isoformat()})
+
+
+@router.post("/r/{link_id}/sign")
+def sign(rt: RT, user: JsonUser, link_id: str, body: DraftBody) -> JSONResponse:
+    try:
+        saved = editor.sign_report(
+            rt.engine, report_id=_report_id(rt, link_id), user_id=user.user_id,
+            revision=body.revision, findings=body.findings, impression=body.impression,
+        )  # fmt: skip
+    except ServiceError as exc:
+        return _refusal(exc)
+    return JSONResponse({"revision": saved.revision, "signed_at": saved.at.isoformat()})
+
+
+@router.post("/r/{link_id}/addendum")
+def addendum(rt: RT, user: JsonUser, link_id: str, body: AddendumBody) -> JSONResponse:
+    try:
+        editor.add_addendum(
+            rt.engine, report_id=_report_id(rt, link_id), user_id=user.user_id, text=body.text
+        )
+    except ServiceError as exc:
+        return _refusal(exc)
+    return JSONResponse({"ok": True})
+
+
+@router.post("/r/{link_id}/takeover")
+def takeover(rt: RT, user: JsonUser, link_id: str) -> JSONResponse:
+    try:
+        editor.take_over(rt.engine, report_id=_report_id(rt, link_id), user_id=user.user_id)
+    except ServiceError as exc:
+        return _refusal(exc)
+    return JSONResponse({"ok": True})
