@@ -103,7 +103,7 @@ def _write(path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey |
 def make_tls_files(directory: Path) -> TlsFiles:
     ca_key, ca_cert = _ca("radlink test CA")
     _, other_cert = _ca("unrelated CA")
-    loopback = [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    loopback: list[x509.GeneralName] = [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     server_key, server_cert = _leaf(
         ca_key, ca_cert, "fake ris", ExtendedKeyUsageOID.SERVER_AUTH, loopback
     )

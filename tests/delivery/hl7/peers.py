@@ -7,6 +7,7 @@ in a background thread so the synchronous transports under test can talk to it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import ssl
 import threading
@@ -127,10 +128,8 @@ class FakeRis:
         for writer in writers:
             writer.close()
         for writer in writers:
-            try:
+            with contextlib.suppress(ConnectionError, ssl.SSLError):
                 await writer.wait_closed()
-            except (ConnectionError, ssl.SSLError):
-                pass
 
     async def _on_client(self, reader: Any, writer: Any) -> None:
         self.connections += 1

@@ -104,5 +104,5 @@ def obx_sections(er7: str) -> list[tuple[str, str, list[str]]]:
     return result
 
 
-def parse(er7: str) -> hl7.Message:
+def parse(er7: str | bytes) -> hl7.Message:
     return hl7.parse(er7)

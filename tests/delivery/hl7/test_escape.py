@@ -70,7 +70,9 @@ def test_unescape_is_lenient_with_sequences_we_never_write(escaped: str, text: s
 
 def test_unescape_uses_the_declared_delimiters() -> None:
     delims = Delimiters.from_msh("MSH#$*!@#APP")
-    assert delims == Delimiters(field="#", component="$", repetition="*", escape="!", subcomponent="@")
+    assert delims == Delimiters(
+        field="#", component="$", repetition="*", escape="!", subcomponent="@"
+    )
     assert unescape("a!F!b!S!c!E!", delims) == "a#b$c!"
 
 
@@ -95,7 +97,5 @@ def test_escaped_text_has_no_raw_delimiters_or_control_characters(text: str) -> 
 
 @given(any_text)
 def test_escape_replaces_each_unsafe_character_by_exactly_one_character(text: str) -> None:
-    expected = "".join(
-        {"Cc": " ", "Cs": "\ufffd"}.get(unicodedata.category(c), c) for c in text
-    )
+    expected = "".join({"Cc": " ", "Cs": "\ufffd"}.get(unicodedata.category(c), c) for c in text)
     assert unescape(escape(text)) == expected

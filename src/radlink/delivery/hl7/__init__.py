@@ -9,12 +9,15 @@ from radlink.delivery.hl7.ack import Ack, AckError, Outcome, classify, parse_ack
 from radlink.delivery.hl7.escape import Delimiters, escape, unescape
 from radlink.delivery.hl7.message import (
     Addendum,
+    HL7Version,
     OruInput,
     Patient,
     ReportContent,
+    ReportStatus,
     Routing,
     Signer,
     Study,
+    TextLayout,
 )
 from radlink.delivery.hl7.mllp import Deframer, FramingError, frame
 from radlink.delivery.hl7.oru import build_oru_r01, message_bytes, report_lines
@@ -32,15 +35,18 @@ __all__ = [
     "Deframer",
     "Delimiters",
     "FramingError",
+    "HL7Version",
     "HttpTransport",
     "MllpTransport",
     "OruInput",
     "Outcome",
     "Patient",
     "ReportContent",
+    "ReportStatus",
     "Routing",
     "Signer",
     "Study",
+    "TextLayout",
     "Transport",
     "TransportError",
     "build_oru_r01",

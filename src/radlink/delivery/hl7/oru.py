@@ -71,7 +71,7 @@ def _check(msg: OruInput) -> None:
         raise ValueError(f"unsupported processing id {msg.routing.processing_id!r}")
     if msg.status not in _STATUSES:
         raise ValueError(f"report status must be F or C, not {msg.status!r}")
-    if not msg.study.accession.strip():
+    if not _text(msg.study.accession):
         raise ValueError("an accession number is required to match the report to its order")
     for when in (msg.created_at, msg.signed_at, *(a.signed_at for a in msg.content.addenda)):
         if when.utcoffset() is None:

@@ -166,7 +166,8 @@ class MllpTransport:
         deframer = Deframer(self.max_ack_size)
         what = f"message {control_id} to {self._where}"
         try:
-            # Since Python 3.5 a socket timeout bounds the whole sendall(), not each write.
+            # On a plain socket the timeout bounds the whole sendall(); over TLS it bounds each
+            # write. Either way the ACK read below never outlives the deadline.
             sock.settimeout(self.ack_timeout)
             sock.sendall(block)
             blocks: list[bytes] = []
