@@ -70,7 +70,9 @@ def logout(request: Request) -> Response:
 def settings_page(request: Request, rt: RT, user: PageUser) -> Response:
     with read_tx(rt.engine) as conn:
         sites = q.list_memberships(conn, user_id=user.user_id)
-    return render(request, "settings.html", {"sites": sites, "saved": "saved" in request.query_params})
+    return render(
+        request, "settings.html", {"sites": sites, "saved": "saved" in request.query_params}
+    )
 
 
 @router.post("/settings/language")

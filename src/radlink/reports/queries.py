@@ -150,8 +150,9 @@ def insert_addendum(
 
 def list_addenda(conn: Connection, *, report_id: int) -> list[Row]:  # type: ignore[type-arg]
     query = (
-        select(addenda.c.id, addenda.c.text, addenda.c.signed_at,
-               _signer.c.name.label("signer_name"))  # fmt: skip
+        select(
+            addenda.c.id, addenda.c.text, addenda.c.signed_at, _signer.c.name.label("signer_name")
+        )  # fmt: skip
         .join(_signer, _signer.c.id == addenda.c.signed_by)
         .where(addenda.c.report_id == report_id)
         .order_by(addenda.c.signed_at, addenda.c.id)
@@ -175,8 +176,14 @@ def _like_prefix(text: str) -> str:
 
 
 def worklist(
-    conn: Connection, *, user_id: int, owner_id: int | None, status: str | None,
-    search: str | None, limit: int, offset: int,
+    conn: Connection,
+    *,
+    user_id: int,
+    owner_id: int | None,
+    status: str | None,
+    search: str | None,
+    limit: int,
+    offset: int,
 ) -> list[Row]:  # type: ignore[type-arg]
     """Reports of the user's sites, newest first; ``search`` matches accession or MRN prefixes."""
     query = (

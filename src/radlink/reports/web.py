@@ -40,7 +40,9 @@ class AddendumBody(BaseModel):
 
 @router.get("/")
 def worklist(request: Request, rt: RT, user: PageUser) -> Response:
-    page = worklist_page(rt.engine, user_id=user.user_id, filters=Filters.parse(request.query_params))
+    page = worklist_page(
+        rt.engine, user_id=user.user_id, filters=Filters.parse(request.query_params)
+    )
     links = {row.id: rt.links.encode(row.launch_id) for row in page.rows}
     return render(request, "worklist.html", {"page": page, "links": links})
 
