@@ -73,9 +73,11 @@ def throttle_hit(conn: Connection, *, key: str, now: datetime, window_start_afte
     Returns the count in the current window. Safe across processes: one conditional UPDATE.
     """
     inserted = conn.execute(
-        insert_ignoring_conflicts(conn, throttles).values(key=key, window_start=now, count=1)
-    )
-    if inserted.rowcount == 1:
+        insert_ignoring_conflicts(conn, throttles)
+        .values(key=key, window_start=now, count=1)
+        .returning(throttles.c.key)
+    ).first()
+    if inserted is not None:
         return 1
     stale = throttles.c.window_start <= window_start_after
     conn.execute(
