@@ -16,8 +16,7 @@ def test_an_account_is_locked_after_repeated_failures(client: TestClient, world:
         assert login(client, world.alice, password="wrong-password").status_code == 401
     # Even the right password is refused while the window lasts.
     assert login(client, world.alice).status_code == 429
-    # Other accounts from another address are not affected... but this address still is not
-    # over its own limit, so bob can log in.
+    # The address is still under its own (higher) limit, so other accounts can log in.
     assert login(client, world.bob).status_code == 303
 
 
