@@ -27,7 +27,7 @@ run: $(VENV)/.runtime-installed
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else \
 	    echo "note: /usr/bin/chromium is missing; browser tests will skip (sudo apt-get install chromium)"; \
 	  fi; \

@@ -110,7 +110,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     return Settings(
-        data_dir=tmp_path, database_url=db_url, secret_key=SECRET, base_url="http://testserver"
+        data_dir=tmp_path,
+        database_url=db_url,
+        secret_key=SECRET,
+        base_url="http://testserver",
+        embedded_worker=False,
     )
 
 

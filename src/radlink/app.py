@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from radlink import problems
 from radlink.accounts import web as accounts_web
+from radlink.delivery.embedded import embedded_worker
 from radlink.reports import api as reports_api
 from radlink.reports import web as reports_web
 from radlink.runtime import Runtime
@@ -23,6 +24,7 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
         summary="Radiology report links, QR codes and HL7 results",
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=embedded_worker,
     )
     app.state.runtime = rt
     problems.install(app)

@@ -6,10 +6,14 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from radlink.delivery.worker import WorkerConfig
 
 # Values that appear in examples and tutorials; a deployment using one of them has no secret at all.
 PLACEHOLDER_SECRETS = frozenset(
@@ -49,6 +53,13 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `radlink serve` binds to.")
     workers: int = Field(1, ge=1, le=64, description="Web worker processes for `radlink serve`.")
     log_level: str = Field("info", description="uvicorn log level.")
+    embedded_worker: bool = Field(True, description="`serve` also delivers HL7 messages.")
+    hl7_connect_timeout: float = Field(10.0, gt=0, description="Seconds to connect.")
+    hl7_ack_timeout: float = Field(30.0, gt=0, description="Seconds to wait for an ACK.")
+    hl7_retry_base_seconds: float = Field(5.0, gt=0, description="First retry delay.")
+    hl7_retry_cap_seconds: float = Field(600.0, gt=0, description="Longest retry delay.")
+    hl7_claim_seconds: float = Field(120.0, gt=0, description="Lease of one delivery attempt.")
+    worker_poll_seconds: float = Field(1.0, gt=0, description="Idle worker's polling interval.")
 
     @field_validator("base_url")
     @classmethod
@@ -59,6 +70,18 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must not carry a query or fragment")
         return value.rstrip("/")
+
+    def worker_config(self) -> WorkerConfig:
+        from radlink.delivery.worker import WorkerConfig
+
+        return WorkerConfig(
+            connect_timeout=self.hl7_connect_timeout,
+            ack_timeout=self.hl7_ack_timeout,
+            claim_seconds=max(self.hl7_claim_seconds, self.hl7_ack_timeout * 2),
+            retry_base_seconds=self.hl7_retry_base_seconds,
+            retry_cap_seconds=self.hl7_retry_cap_seconds,
+            poll_seconds=self.worker_poll_seconds,
+        )
 
     @property
     def resolved_database_url(self) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from .certs import TlsFiles, make_tls_files
-from .peers import FakeRis, LoopThread
+from tests.delivery.hl7.certs import TlsFiles, make_tls_files
+from tests.delivery.hl7.peers import FakeRis, LoopThread
 
 
 @pytest.fixture
@@ -23,9 +23,11 @@ def fake_ris(loop_thread: LoopThread) -> Iterator[Callable[..., FakeRis]]:
     """Factory: ``fake_ris(mode, ssl_context=None)`` starts a peer; all are stopped afterwards."""
     started: list[FakeRis] = []
 
-    def start(mode: str = "AA", ssl_context: ssl.SSLContext | None = None) -> FakeRis:
+    def start(
+        mode: str = "AA", ssl_context: ssl.SSLContext | None = None, port: int = 0
+    ) -> FakeRis:
         peer = FakeRis(loop_thread, mode)
-        peer.start(ssl_context)
+        peer.start(ssl_context, port)
         started.append(peer)
         return peer
 

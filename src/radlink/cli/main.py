@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from radlink.cli import sites, tokens, users
+from radlink.cli import delivery, sites, tokens, users
 from radlink.cli.common import engine, fail, handled
 from radlink.cli.demo import ensure_demo
 from radlink.settings import get_settings
@@ -19,6 +19,9 @@ app = typer.Typer(
 app.add_typer(sites.app, name="sites")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(delivery.deliveries, name="deliveries")
+app.add_typer(delivery.hl7, name="hl7")
+app.command("worker")(handled(delivery.worker))
 
 
 @app.command()

@@ -12,6 +12,7 @@ from radlink.accounts import queries as account_queries
 from radlink.accounts.api_auth import api_user, runtime
 from radlink.accounts.service import TokenUser
 from radlink.db import read_tx
+from radlink.delivery.service import delivery_summary
 from radlink.errors import NotFound
 from radlink.http_body import read_json
 from radlink.problems import ApiProblem, field_errors, invalid
@@ -123,7 +124,13 @@ def _state_body(rt: Runtime, state: service.LaunchState) -> dict[str, Any]:
     owner = (
         {} if state.owner_email is None else {"name": state.owner_name, "email": state.owner_email}
     )
-    return {"status": state.status, "owner": owner, "reportLink": rt.report_link(state.launch_id)}
+    out = {"status": state.status, "owner": owner, "reportLink": rt.report_link(state.launch_id)}
+    if state.status == "Final" and state.report_id is not None:
+        # Messages exist only for signed reports: no extra query on the common paths.
+        delivery = delivery_summary(rt.engine, report_id=state.report_id)
+        if delivery is not None:
+            out["delivery"] = delivery
+    return out
 
 
 OPENAPI_MODELS = (LaunchBody, StatusBody)

@@ -142,13 +142,26 @@ def sign_report(
 
 
 def _write(
-    conn: Connection, row: Row, user_id: int, revision: int, findings: str,  # type: ignore[type-arg]
-    impression: str, now: datetime, *, sign: bool,
-) -> None:  # fmt: skip
+    conn: Connection,
+    row: Row,  # type: ignore[type-arg]
+    user_id: int,
+    revision: int,
+    findings: str,
+    impression: str,
+    now: datetime,
+    *,
+    sign: bool,
+) -> None:
     written = q.save_text(
-        conn, report_id=row.id, owner_id=user_id, revision=revision, findings=findings,
-        impression=impression, now=now, sign=sign,
-    )  # fmt: skip
+        conn,
+        report_id=row.id,
+        owner_id=user_id,
+        revision=revision,
+        findings=findings,
+        impression=impression,
+        now=now,
+        sign=sign,
+    )
     if written != 1:  # changed between our read and write (PostgreSQL, READ COMMITTED)
         fresh = q.report_for_editor(conn, report_id=row.id)
         assert fresh is not None

@@ -8,8 +8,9 @@ web_sessions = Table(
     "web_sessions",
     metadata,
     Column("id", String(64), primary_key=True),
-    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
-           index=True),
+    Column(
+        "user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
     Column("csrf_secret", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("authenticated_at", UTCDateTime, nullable=False),  # last password entry (sudo mode)

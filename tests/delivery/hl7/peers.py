@@ -93,8 +93,8 @@ class FakeRis:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
-    def start(self, ssl_context: ssl.SSLContext | None = None) -> int:
-        self.port = self.runner.call(self._start(ssl_context))
+    def start(self, ssl_context: ssl.SSLContext | None = None, port: int = 0) -> int:
+        self.port = self.runner.call(self._start(ssl_context, port))
         return self.port
 
     def stop(self) -> None:
@@ -104,12 +104,12 @@ class FakeRis:
         """Close every client connection from the server side, as an idle timeout would."""
         self.runner.call(self._close_writers())
 
-    async def _start(self, ssl_context: ssl.SSLContext | None) -> int:
+    async def _start(self, ssl_context: ssl.SSLContext | None, port: int) -> int:
         # python-hl7 defaults to ASCII and asyncio's 64 KiB frame limit; neither fits reports.
         self._server = await start_hl7_server(
             self._on_client,
             "127.0.0.1",
-            0,
+            port,
             encoding="utf-8",
             limit=16 * 2**20,
             ssl=ssl_context,

@@ -122,8 +122,16 @@ def test_header_depends_on_version(version: HL7Version, msg_type: str, charset: 
 def test_patient_identifier_name_birth_date_and_sex() -> None:
     er7 = build(make_input())
     assert segment(er7, "PID") == [
-        "PID", "1", "", "MRN12345^^^SITE01^MR", "", "Doe^John", "", "19750102", "M",
-    ]  # fmt: skip
+        "PID",
+        "1",
+        "",
+        "MRN12345^^^SITE01^MR",
+        "",
+        "Doe^John",
+        "",
+        "19750102",
+        "M",
+    ]
 
 
 def test_display_name_is_not_split() -> None:
