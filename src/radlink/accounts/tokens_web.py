@@ -35,14 +35,23 @@ def _status(row: Any) -> str:
 
 
 def _page(
-    request: Request, rt: RT, user: WebUser, *, new_token: str | None = None,
-    error: str | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    rt: RT,
+    user: WebUser,
+    *,
+    new_token: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     with read_tx(rt.engine) as conn:
         rows = q.list_tokens(conn, user_id=user.user_id)
     tokens = [{"row": row, "status": _status(row)} for row in rows]
-    context = {"tokens": tokens, "new_token": new_token, "error": error,
-               "expiry_choices": EXPIRY_CHOICES}  # fmt: skip
+    context = {
+        "tokens": tokens,
+        "new_token": new_token,
+        "error": error,
+        "expiry_choices": EXPIRY_CHOICES,
+    }
     return render(request, "tokens.html", context, status_code=status_code)
 
 
@@ -53,9 +62,12 @@ def tokens_page(request: Request, rt: RT, user: PageUser) -> Response:
 
 @router.post(PAGE)
 def create_token(
-    request: Request, rt: RT, user: PageUser,
-    name: Annotated[str, Form()] = "", expires_in_days: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    rt: RT,
+    user: PageUser,
+    name: Annotated[str, Form()] = "",
+    expires_in_days: Annotated[str, Form()] = "",
+) -> Response:
     if redirect := _confirm_first(user):
         return redirect
     days = int(expires_in_days) if expires_in_days.isdigit() else None

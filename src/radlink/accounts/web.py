@@ -90,15 +90,20 @@ def password_page(request: Request, user: PageUser) -> Response:
 
 @router.post("/settings/password")
 def password_submit(
-    request: Request, rt: RT, user: PageUser,
-    current: FormStr = "", new: FormStr = "", confirm: FormStr = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    rt: RT,
+    user: PageUser,
+    current: FormStr = "",
+    new: FormStr = "",
+    confirm: FormStr = "",
+) -> Response:
     problem = login.change_password(
         rt.engine, user_id=user.user_id, current=current, new=new, confirm=confirm
     )
     if problem is not None:
-        return render(request, "password.html", {"problem": problem, "done": False},
-                      status_code=400)  # fmt: skip
+        return render(
+            request, "password.html", {"problem": problem, "done": False}, status_code=400
+        )
     confirm_password_entered(rt, user)
     end_other_sessions(rt, user)
     return render(request, "password.html", {"problem": None, "done": True})
@@ -119,7 +124,8 @@ def confirm_submit(
     if throttled or not ok:
         if not ok:
             throttle.record_failure(rt.engine, keys)
-        return render(request, "confirm.html", {"next": safe_next(next), "error": True},
-                      status_code=401)  # fmt: skip
+        return render(
+            request, "confirm.html", {"next": safe_next(next), "error": True}, status_code=401
+        )
     confirm_password_entered(rt, user)
     return _see_other(safe_next(next))

@@ -111,24 +111,35 @@ def report_for_editor(conn: Connection, *, report_id: int) -> Row | None:  # typ
 
 
 def save_text(
-    conn: Connection, *, report_id: int, owner_id: int, revision: int, findings: str,
-    impression: str, now: datetime, sign: bool = False,
-) -> int:  # fmt: skip
+    conn: Connection,
+    *,
+    report_id: int,
+    owner_id: int,
+    revision: int,
+    findings: str,
+    impression: str,
+    now: datetime,
+    sign: bool = False,
+) -> int:
     """Write the draft only if it is still the owner's Draft at ``revision``; returns rowcount."""
     values: dict[str, Any] = {
-        "findings": findings, "impression": impression, "revision": revision + 1,
+        "findings": findings,
+        "impression": impression,
+        "revision": revision + 1,
         "updated_at": now,
-    }  # fmt: skip
+    }
     if sign:
         values.update(status="Final", signed_by=owner_id, signed_at=now)
     return conn.execute(
         update(reports)
         .where(
-            reports.c.id == report_id, reports.c.status == "Draft",
-            reports.c.owner_id == owner_id, reports.c.revision == revision,
+            reports.c.id == report_id,
+            reports.c.status == "Draft",
+            reports.c.owner_id == owner_id,
+            reports.c.revision == revision,
         )
         .values(**values)
-    ).rowcount  # fmt: skip
+    ).rowcount
 
 
 def set_owner(conn: Connection, *, report_id: int, owner_id: int, now: datetime) -> int:
@@ -152,7 +163,7 @@ def list_addenda(conn: Connection, *, report_id: int) -> list[Row]:  # type: ign
     query = (
         select(
             addenda.c.id, addenda.c.text, addenda.c.signed_at, _signer.c.name.label("signer_name")
-        )  # fmt: skip
+        )
         .join(_signer, _signer.c.id == addenda.c.signed_by)
         .where(addenda.c.report_id == report_id)
         .order_by(addenda.c.signed_at, addenda.c.id)
@@ -163,8 +174,9 @@ def list_addenda(conn: Connection, *, report_id: int) -> list[Row]:  # type: ign
 def insert_event(
     conn: Connection, *, report_id: int, kind: str, user_id: int | None, now: datetime
 ) -> None:
-    conn.execute(insert(report_events).values(report_id=report_id, kind=kind, user_id=user_id,
-                                              at=now))  # fmt: skip
+    conn.execute(
+        insert(report_events).values(report_id=report_id, kind=kind, user_id=user_id, at=now)
+    )
 
 
 # --- The worklist -----------------------------------------------------------------------------
@@ -188,18 +200,30 @@ def worklist(
     """Reports of the user's sites, newest first; ``search`` matches accession or MRN prefixes."""
     query = (
         select(
-            reports.c.id, reports.c.status, reports.c.accession, reports.c.patient_mrn,
-            reports.c.patient_name, reports.c.modality, reports.c.body_part,
-            reports.c.study_description, reports.c.study_date, reports.c.created_at,
-            reports.c.updated_at, reports.c.owner_id, _owner.c.name.label("owner_name"),
-            sites.c.name.label("site_name"), launches.c.id.label("launch_id"),
+            reports.c.id,
+            reports.c.status,
+            reports.c.accession,
+            reports.c.patient_mrn,
+            reports.c.patient_name,
+            reports.c.modality,
+            reports.c.body_part,
+            reports.c.study_description,
+            reports.c.study_date,
+            reports.c.created_at,
+            reports.c.updated_at,
+            reports.c.owner_id,
+            _owner.c.name.label("owner_name"),
+            sites.c.name.label("site_name"),
+            launches.c.id.label("launch_id"),
         )
-        .join(memberships, and_(memberships.c.site_id == reports.c.site_id,
-                                memberships.c.user_id == user_id))
+        .join(
+            memberships,
+            and_(memberships.c.site_id == reports.c.site_id, memberships.c.user_id == user_id),
+        )
         .join(sites, sites.c.id == reports.c.site_id)
         .join(launches, launches.c.report_id == reports.c.id)
         .outerjoin(_owner, _owner.c.id == reports.c.owner_id)
-    )  # fmt: skip
+    )
     if owner_id is not None:
         query = query.where(reports.c.owner_id == owner_id)
     if status is not None:

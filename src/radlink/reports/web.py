@@ -89,8 +89,12 @@ def _refusal(exc: ServiceError) -> JSONResponse:
     body: dict[str, Any] = {"error": "invalid"}
     status = 409
     if isinstance(exc, editor.StaleRevision):
-        body = {"error": "stale", "revision": exc.revision, "findings": exc.findings,
-                "impression": exc.impression}  # fmt: skip
+        body = {
+            "error": "stale",
+            "revision": exc.revision,
+            "findings": exc.findings,
+            "impression": exc.impression,
+        }
     elif isinstance(exc, editor.NotOwner):
         body = {"error": "not_owner", "owner": exc.owner_name}
     elif isinstance(exc, editor.AlreadyFinal):
@@ -112,9 +116,13 @@ def _refusal(exc: ServiceError) -> JSONResponse:
 def save(rt: RT, user: JsonUser, link_id: str, body: DraftBody) -> JSONResponse:
     try:
         saved = editor.save_draft(
-            rt.engine, report_id=_report_id(rt, link_id), user_id=user.user_id,
-            revision=body.revision, findings=body.findings, impression=body.impression,
-        )  # fmt: skip
+            rt.engine,
+            report_id=_report_id(rt, link_id),
+            user_id=user.user_id,
+            revision=body.revision,
+            findings=body.findings,
+            impression=body.impression,
+        )
     except ServiceError as exc:
         return _refusal(exc)
     return JSONResponse({"revision": saved.revision, "saved_at": saved.at.isoformat()})
@@ -124,9 +132,13 @@ def save(rt: RT, user: JsonUser, link_id: str, body: DraftBody) -> JSONResponse:
 def sign(rt: RT, user: JsonUser, link_id: str, body: DraftBody) -> JSONResponse:
     try:
         saved = editor.sign_report(
-            rt.engine, report_id=_report_id(rt, link_id), user_id=user.user_id,
-            revision=body.revision, findings=body.findings, impression=body.impression,
-        )  # fmt: skip
+            rt.engine,
+            report_id=_report_id(rt, link_id),
+            user_id=user.user_id,
+            revision=body.revision,
+            findings=body.findings,
+            impression=body.impression,
+        )
     except ServiceError as exc:
         return _refusal(exc)
     return JSONResponse({"revision": saved.revision, "signed_at": saved.at.isoformat()})

@@ -39,8 +39,12 @@ class Filters:
         """The query string of these filters with ``changes`` applied (for links)."""
         from urllib.parse import urlencode
 
-        values = {"scope": self.scope, "status": self.status, "q": self.search,
-                  "page": self.page} | changes  # fmt: skip
+        values = {
+            "scope": self.scope,
+            "status": self.status,
+            "q": self.search,
+            "page": self.page,
+        } | changes
         defaults = {"scope": "all", "status": "any", "q": "", "page": 1}
         kept = {k: v for k, v in values.items() if v != defaults[k]}
         return "?" + urlencode(kept) if kept else "?"

@@ -26,8 +26,9 @@ _OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "f
 
 def extract() -> Catalog:
     catalog = Catalog(project="Radlink", version="0.1", charset="utf-8")
-    found = extract_from_dir(PACKAGE_DIR, _METHODS, _OPTIONS, keywords={"_": None, "gettext": None,
-                             "ngettext": (1, 2)})  # fmt: skip
+    found = extract_from_dir(
+        PACKAGE_DIR, _METHODS, _OPTIONS, keywords={"_": None, "gettext": None, "ngettext": (1, 2)}
+    )
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog

@@ -36,20 +36,33 @@ LANGUAGE_NAMES = {
 }
 # Catalog folder names (gettext locale identifiers).
 CATALOG_DIRS = {code: code for code in LANGUAGES} | {
-    "pt": "pt_BR", "zh-CN": "zh_CN", "zh-Hant": "zh_Hant"
-}  # fmt: skip
+    "pt": "pt_BR",
+    "zh-CN": "zh_CN",
+    "zh-Hant": "zh_Hant",
+}
 # Babel locales for dates and units; Brazilian Portuguese and Taiwan's Traditional Chinese.
 _BABEL_LOCALES = {code: code for code in LANGUAGES} | {
-    "pt": "pt_BR", "zh-CN": "zh_Hans_CN", "zh-Hant": "zh_Hant_TW"
-}  # fmt: skip
+    "pt": "pt_BR",
+    "zh-CN": "zh_Hans_CN",
+    "zh-Hant": "zh_Hant_TW",
+}
 # The <html lang> value.
 HTML_LANG = {code: code for code in LANGUAGES} | {"pt": "pt-BR"}
 # Web Speech API recognition languages for a report's SpeechLanguage.
 SPEECH_LANG = {
-    "en": "en-US", "es": "es-ES", "fr": "fr-FR", "ja": "ja-JP", "de": "de-DE", "nl": "nl-NL",
-    "ko": "ko-KR", "pl": "pl-PL", "ro": "ro-RO", "pt": "pt-BR", "zh-CN": "zh-CN",
+    "en": "en-US",
+    "es": "es-ES",
+    "fr": "fr-FR",
+    "ja": "ja-JP",
+    "de": "de-DE",
+    "nl": "nl-NL",
+    "ko": "ko-KR",
+    "pl": "pl-PL",
+    "ro": "ro-RO",
+    "pt": "pt-BR",
+    "zh-CN": "zh-CN",
     "zh-Hant": "zh-TW",
-}  # fmt: skip
+}
 
 
 def normalise(value: str | None) -> str | None:

@@ -20,8 +20,7 @@ def wants_json(request: Request) -> bool:
 
 def error_page(request: Request, status: int, language: str | None = None) -> Response:
     """The 403/404 pages: the same words whatever the reason, so nothing is revealed."""
-    return render(request, "error.html", {"status": status}, status_code=status,
-                  language=language)  # fmt: skip
+    return render(request, "error.html", {"status": status}, status_code=status, language=language)
 
 
 def install_web(app: FastAPI) -> None:

@@ -12,28 +12,45 @@ from radlink.web.tables import throttles, web_sessions
 
 
 def insert_session(
-    conn: Connection, *, session_id: str, user_id: int, csrf_secret: str, now: datetime,
+    conn: Connection,
+    *,
+    session_id: str,
+    user_id: int,
+    csrf_secret: str,
+    now: datetime,
     expires_at: datetime,
-) -> None:  # fmt: skip
+) -> None:
     conn.execute(
         insert(web_sessions).values(
-            id=session_id, user_id=user_id, csrf_secret=csrf_secret, created_at=now,
-            authenticated_at=now, last_seen_at=now, expires_at=expires_at,
+            id=session_id,
+            user_id=user_id,
+            csrf_secret=csrf_secret,
+            created_at=now,
+            authenticated_at=now,
+            last_seen_at=now,
+            expires_at=expires_at,
         )
-    )  # fmt: skip
+    )
 
 
 def session_with_user(conn: Connection, *, session_id: str) -> Row | None:  # type: ignore[type-arg]
     query = (
         select(
-            web_sessions.c.id, web_sessions.c.csrf_secret, web_sessions.c.created_at,
-            web_sessions.c.authenticated_at, web_sessions.c.last_seen_at,
-            web_sessions.c.expires_at, users.c.id.label("user_id"), users.c.name,
-            users.c.email, users.c.language, users.c.active,
+            web_sessions.c.id,
+            web_sessions.c.csrf_secret,
+            web_sessions.c.created_at,
+            web_sessions.c.authenticated_at,
+            web_sessions.c.last_seen_at,
+            web_sessions.c.expires_at,
+            users.c.id.label("user_id"),
+            users.c.name,
+            users.c.email,
+            users.c.language,
+            users.c.active,
         )
         .join(users, users.c.id == web_sessions.c.user_id)
         .where(web_sessions.c.id == session_id)
-    )  # fmt: skip
+    )
     return conn.execute(query).first()
 
 

@@ -83,9 +83,14 @@ def _token_from_cookie(key: bytes, value: str | None) -> str | None:
 
 def set_cookie(response: Response, rt: Runtime, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
-        name, value, max_age=max_age, path="/", httponly=True, samesite="lax",
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
         secure=rt.settings.secure_cookies,
-    )  # fmt: skip
+    )
 
 
 def start_session(request: Request, response: Response, *, user_id: int) -> None:
@@ -99,9 +104,13 @@ def start_session(request: Request, response: Response, *, user_id: int) -> None
             q.delete_session(conn, session_id=old.session_id)
         q.delete_expired_sessions(conn, now=now)
         q.insert_session(
-            conn, session_id=_session_id(token), user_id=user_id,
-            csrf_secret=secrets.token_urlsafe(32), now=now, expires_at=now + IDLE_TIMEOUT,
-        )  # fmt: skip
+            conn,
+            session_id=_session_id(token),
+            user_id=user_id,
+            csrf_secret=secrets.token_urlsafe(32),
+            now=now,
+            expires_at=now + IDLE_TIMEOUT,
+        )
     value = f"{token}.{_signature(rt.session_key, token)}"
     set_cookie(response, rt, COOKIE, value, int(MAX_AGE.total_seconds()))
 
@@ -112,8 +121,9 @@ def end_session(request: Request, response: Response) -> None:
     if user is not None:
         with write_tx(rt.engine) as conn:
             q.delete_session(conn, session_id=user.session_id)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax",
-                           secure=rt.settings.secure_cookies)  # fmt: skip
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="lax", secure=rt.settings.secure_cookies
+    )
 
 
 def confirm_password_entered(rt: Runtime, user: WebUser) -> None:
@@ -150,9 +160,14 @@ def _lookup(request: Request) -> WebUser | None:
         with write_tx(rt.engine) as conn:
             q.touch_session(conn, session_id=session_id, now=now, expires_at=now + IDLE_TIMEOUT)
     return WebUser(
-        user_id=row.user_id, name=row.name, email=row.email, language=row.language,
-        session_id=session_id, csrf_token=row.csrf_secret, authenticated_at=row.authenticated_at,
-    )  # fmt: skip
+        user_id=row.user_id,
+        name=row.name,
+        email=row.email,
+        language=row.language,
+        session_id=session_id,
+        csrf_token=row.csrf_secret,
+        authenticated_at=row.authenticated_at,
+    )
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

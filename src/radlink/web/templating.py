@@ -80,9 +80,11 @@ def environment(code: str) -> Environment:
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, age=fmt_age, json=json_script
     )
     env.globals.update(
-        static=static_url, lang=code, html_lang=i18n.HTML_LANG.get(code, code),
+        static=static_url,
+        lang=code,
+        html_lang=i18n.HTML_LANG.get(code, code),
         languages=i18n.LANGUAGE_NAMES,
-    )  # fmt: skip
+    )
     return env
 
 
