@@ -85,3 +85,7 @@ def serve(
         proxy_headers=False,
         server_header=False,
     )
+
+
+if __name__ == "__main__":
+    app()
