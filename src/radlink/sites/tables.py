@@ -1,4 +1,4 @@
-from sqlalchemy import Column, Integer, String, Table
+from sqlalchemy import Column, Integer, String, Table, Text
 
 from radlink.db import UTCDateTime, metadata
 
@@ -13,5 +13,9 @@ sites = Table(
     Column("default_speech_language", String(8), nullable=False, server_default="en"),
     # How an ambiguous 8-digit date (01021975) is read: MDY (the seed's example) or DMY.
     Column("date_order", String(3), nullable=False, server_default="MDY"),
+    # Space-separated origins allowed to frame report pages (CSP frame-ancestors); NULL: none.
+    Column("frame_ancestors", Text, nullable=True),
+    # Days a PreLaunch link stays openable; NULL: no limit.
+    Column("prelaunch_lifetime_days", Integer, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
