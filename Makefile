@@ -34,10 +34,10 @@ browser:
 	fi
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 
-pytest: $(VENV)/.test-installed browser
+pytest: $(VENV)/.test-installed browser bench-smoke
 	$(BIN)/pytest
 
 test: lint pytest
