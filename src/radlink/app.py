@@ -14,6 +14,7 @@ from radlink.reports import web as reports_web
 from radlink.runtime import Runtime
 from radlink.settings import Settings, get_settings
 from radlink.web.install import install_web
+from radlink.web.security import SecurityHeaders
 
 
 def create_app(runtime: Runtime | None = None, settings: Settings | None = None) -> FastAPI:
@@ -32,6 +33,8 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     app.include_router(accounts_web.router)
     app.include_router(reports_web.router)
     install_web(app)
+    # Added last, so outermost: it also covers the catch-all 500 and static files.
+    app.add_middleware(SecurityHeaders)
     _document_raw_bodies(app)
 
     @app.get("/healthz", include_in_schema=False)

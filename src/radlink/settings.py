@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
@@ -33,6 +34,7 @@ PLACEHOLDER_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(Exception):
@@ -60,6 +62,11 @@ class Settings(BaseSettings):
     hl7_retry_cap_seconds: float = Field(600.0, gt=0, description="Longest retry delay.")
     hl7_claim_seconds: float = Field(120.0, gt=0, description="Lease of one delivery attempt.")
     worker_poll_seconds: float = Field(1.0, gt=0, description="Idle worker's polling interval.")
+    api_rate: float = Field(20.0, gt=0, description="API requests per second per token.")
+    api_burst: int = Field(40, ge=1, description="API requests a token may send at once.")
+    trusted_proxies: str = Field(
+        "", description="Comma-separated proxy addresses/networks whose X-Forwarded-For is used."
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -70,6 +77,22 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must not carry a query or fragment")
         return value.rstrip("/")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)  # ValueError names the part
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     def worker_config(self) -> WorkerConfig:
         from radlink.delivery.worker import WorkerConfig

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from radlink import ratelimit
 from radlink.accounts.service import TokenUser, authenticate_token
 from radlink.problems import ApiProblem
 from radlink.runtime import Runtime
@@ -38,5 +39,14 @@ async def api_user(
             "Unauthorized",
             "The access token is unknown, revoked or expired.",
             headers={"WWW-Authenticate": "Bearer"},
+        )
+    limit = ratelimit.Limit(rt.settings.api_rate, rt.settings.api_burst)
+    decision = ratelimit.take_now(rt.engine, key=f"api:token:{user.token_id}", limit=limit)
+    if not decision:
+        raise ApiProblem(
+            429,
+            "Too many requests",
+            f"This token may send {rt.settings.api_rate:g} requests per second.",
+            headers={"Retry-After": str(decision.retry_after)},
         )
     return user

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from radlink.accounts import queries as q
-from radlink.accounts import service
+from radlink.accounts import service, tokens
+from radlink.audit.service import record_now
 from radlink.db import read_tx, utcnow
 from radlink.errors import Invalid, NotFound
 from radlink.web.session import RT, PageUser, WebUser
@@ -77,6 +78,7 @@ def create_token(
         token = service.create_token(rt.engine, email=user.email, name=name, expires_in_days=days)
     except Invalid:
         return _page(request, rt, user, error="name", status_code=400)
+    _audit(rt, "token.created", user, tokens.prefix_of(token))
     return _page(request, rt, user, new_token=token)
 
 
@@ -88,4 +90,9 @@ def revoke_token(request: Request, rt: RT, user: PageUser, prefix: str) -> Respo
         service.revoke_token(rt.engine, prefix=prefix, user_id=user.user_id)
     except NotFound:
         return _page(request, rt, user, error="revoke", status_code=404)
+    _audit(rt, "token.revoked", user, prefix)
     return RedirectResponse(PAGE, status_code=303)
+
+
+def _audit(rt: RT, action: str, user: WebUser, prefix: str) -> None:
+    record_now(rt.engine, action=action, user_id=user.user_id, target=f"token:{prefix}"[:64])

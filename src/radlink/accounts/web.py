@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from radlink.accounts import login, tokens_web
 from radlink.accounts import queries as q
+from radlink.audit.service import record_now
 from radlink.db import read_tx
 from radlink.web import i18n, throttle
 from radlink.web.csrf import require_csrf
@@ -44,16 +45,21 @@ def login_page(request: Request, next: str = "/") -> Response:
 def login_submit(
     request: Request, rt: RT, email: FormStr = "", password: FormStr = "", next: FormStr = "/"
 ) -> Response:
-    keys = throttle.keys_for(email, throttle.client_address(request))
+    client = throttle.client_address(request)
+    keys = throttle.keys_for(email, client)
     context = {"next": safe_next(next), "email": email[:254]}
     if throttle.is_throttled(rt.engine, keys):
         login.check_password(rt.engine, email="", password=password)  # same time as a refusal
+        record_now(rt.engine, action="login.failure", outcome="throttled", client=client)
         return render(request, "login.html", {**context, "error": "throttled"}, status_code=429)
     user_id = login.check_password(rt.engine, email=email, password=password)
     if user_id is None:
         throttle.record_failure(rt.engine, keys)
+        # No user id or email: an unknown address typed into the form is not recorded either.
+        record_now(rt.engine, action="login.failure", outcome="refused", client=client)
         return render(request, "login.html", {**context, "error": "invalid"}, status_code=401)
     throttle.record_success(rt.engine, keys)
+    record_now(rt.engine, action="login.success", user_id=user_id, client=client)
     response = _see_other(safe_next(next))
     start_session(request, response, user_id=user_id)
     return response

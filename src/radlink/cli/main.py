@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from radlink.cli import delivery, sites, tokens, users
+from radlink.cli.audit import audit
+from radlink.cli.backup import backup
 from radlink.cli.common import engine, fail, handled
 from radlink.cli.demo import ensure_demo
 from radlink.settings import get_settings
@@ -22,6 +24,8 @@ app.add_typer(tokens.app, name="tokens")
 app.add_typer(delivery.deliveries, name="deliveries")
 app.add_typer(delivery.hl7, name="hl7")
 app.command("worker")(handled(delivery.worker))
+app.command("audit")(audit)
+app.command("backup")(backup)
 
 
 @app.command()

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, Row
 
+from radlink.audit.service import record
 from radlink.db import read_tx, utcnow, write_tx
 from radlink.delivery import queries as q
 from radlink.delivery.hl7 import (
@@ -192,6 +193,15 @@ class Worker:
                     "detail": error,
                 },
             )
+            if outcome in ("delivered", "park"):
+                record(
+                    conn,
+                    action="hl7.delivered" if outcome == "delivered" else "hl7.parked",
+                    site_id=claimed.destination.site_id,
+                    target=f"hl7:{claimed.message_id}",
+                    outcome="ok" if outcome == "delivered" else "parked",
+                    now=now,
+                )
         log.info("hl7 message %s attempt %s: %s", claimed.message_id, claimed.attempts, outcome)
 
     def _transport(self, destination: Row) -> Transport:  # type: ignore[type-arg]

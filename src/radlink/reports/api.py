@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from radlink.accounts import queries as account_queries
 from radlink.accounts.api_auth import api_user, runtime
 from radlink.accounts.service import TokenUser
+from radlink.audit.service import record_now
 from radlink.db import read_tx
 from radlink.delivery.service import delivery_summary
 from radlink.errors import NotFound
@@ -21,6 +22,7 @@ from radlink.reports.qr import qr_data_uri
 from radlink.reports.request import launch_problem_for_non_member, parse_launch, site_key_of
 from radlink.reports.schemas import LaunchBody, LaunchResponse, Problem, StatusBody
 from radlink.runtime import Runtime
+from radlink.web.throttle import client_address
 
 router = APIRouter(prefix="/api/report", tags=["reports"])
 
@@ -79,6 +81,15 @@ async def launch_clinical(request: Request, rt: RT, user: User) -> JSONResponse:
         raise launch_problem_for_non_member()
     actor = service.Actor(user.user_id, user.name, user.email)
     state = service.launch(rt.engine, rt.sealer, site_id=membership.id, actor=actor, request=req)
+    record_now(
+        rt.engine,
+        action="launch",
+        site_id=membership.id,
+        user_id=user.user_id,
+        token_id=user.token_id,
+        target=f"launch:{state.launch_id}",
+        client=client_address(request),
+    )
     out = _state_body(rt, state)
     if req.result == "qrcode":
         del out["reportLink"]

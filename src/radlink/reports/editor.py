@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row
 
 from radlink.accounts import queries as account_queries
+from radlink.audit.service import record
 from radlink.db import read_tx, utcnow, write_tx
 from radlink.errors import Conflict, Forbidden, Invalid, NotFound
 from radlink.reports import queries as q
@@ -121,6 +122,7 @@ def save_draft(
             return Saved(revision=row.revision, at=row.updated_at)
         _write(conn, row, user_id, revision, findings, impression, now, sign=False)
         q.insert_event(conn, report_id=report_id, kind="saved", user_id=user_id, now=now)
+        _audit(conn, "report.edited", row, user_id, now)
     return Saved(revision=revision + 1, at=now)
 
 
@@ -137,6 +139,7 @@ def sign_report(
         _check_draft_of(row, user_id, revision)
         _write(conn, row, user_id, revision, findings, impression, now, sign=True)
         q.insert_event(conn, report_id=report_id, kind="signed", user_id=user_id, now=now)
+        _audit(conn, "report.signed", row, user_id, now)
         on_report_signed(conn, report_id=report_id, kind="final", now=now)
     return Saved(revision=revision + 1, at=now)
 
@@ -183,6 +186,7 @@ def add_addendum(engine: Engine, *, report_id: int, user_id: int, text: str) -> 
             conn, report_id=report_id, text=text.strip(), signed_by=user_id, now=now
         )
         q.insert_event(conn, report_id=report_id, kind="addendum", user_id=user_id, now=now)
+        _audit(conn, "report.addendum", row, user_id, now)
         on_report_signed(conn, report_id=report_id, kind="addendum", now=now)
     return addendum_id
 
@@ -199,3 +203,15 @@ def take_over(engine: Engine, *, report_id: int, user_id: int) -> None:
         if q.set_owner(conn, report_id=report_id, owner_id=user_id, now=now) != 1:
             raise AlreadyFinal()
         q.insert_event(conn, report_id=report_id, kind="takeover", user_id=user_id, now=now)
+        _audit(conn, "report.taken_over", row, user_id, now)
+
+
+def _audit(conn: Connection, action: str, row: Row, user_id: int, now: datetime) -> None:  # type: ignore[type-arg]
+    record(
+        conn,
+        action=action,
+        site_id=row.site_id,
+        user_id=user_id,
+        target=f"report:{row.id}",
+        now=now,
+    )

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from radlink.db import read_tx
+from radlink import ratelimit
+from radlink.audit.service import record
+from radlink.db import read_tx, write_tx
 from radlink.errors import Forbidden, Invalid, NotFound, ServiceError
 from radlink.problems import ApiProblem
 from radlink.reports import editor
@@ -17,7 +19,7 @@ from radlink.reports import queries as q
 from radlink.reports.service import open_launch
 from radlink.reports.worklist import Filters, worklist_page
 from radlink.runtime import Runtime
-from radlink.web import i18n
+from radlink.web import i18n, throttle
 from radlink.web.csrf import require_csrf
 from radlink.web.install import error_page
 from radlink.web.session import RT, JsonUser, PageUser, load_session, login_url
@@ -47,11 +49,22 @@ def worklist(request: Request, rt: RT, user: PageUser) -> Response:
     return render(request, "worklist.html", {"page": page, "links": links})
 
 
+# Link ids cannot be enumerated (see links.py); this only slows down scanners. Generous, since
+# a whole hospital may reach us through one address.
+LINK_GUESSES = ratelimit.Limit(rate=0.2, burst=30)
+
+
 @router.get("/r/{link_id}")
 def open_report(request: Request, rt: RT, link_id: str) -> Response:
+    client = throttle.client_address(request)
+    guesses = f"r404:{client}"[:128]
+    if not (brake := ratelimit.check_now(rt.engine, key=guesses, limit=LINK_GUESSES)):
+        response = error_page(request, 429)
+        response.headers["Retry-After"] = str(brake.retry_after)
+        return response
     launch_id = rt.links.decode(link_id)
     if launch_id is None:
-        return error_page(request, 404)
+        return _not_found(request, rt, guesses)
     user = load_session(request)
     if user is None:
         return RedirectResponse(login_url(f"/r/{link_id}"), status_code=303)
@@ -60,10 +73,20 @@ def open_report(request: Request, rt: RT, link_id: str) -> Response:
         assert state.report_id is not None
         view = editor.load_editor(rt.engine, report_id=state.report_id, user_id=user.user_id)
     except NotFound:
-        return error_page(request, 404)
+        return _not_found(request, rt, guesses)
     except Forbidden:
         return error_page(request, 403)
     report = view.report
+    with write_tx(rt.engine) as conn:
+        for action, target in (("link.opened", f"launch:{launch_id}"), ("report.viewed", None)):
+            record(
+                conn,
+                action=action,
+                site_id=report.site_id,
+                user_id=user.user_id,
+                target=target or f"report:{report.id}",
+                client=client,
+            )
     context = {
         "view": view,
         "report": report,
@@ -71,6 +94,11 @@ def open_report(request: Request, rt: RT, link_id: str) -> Response:
         "speech_lang": i18n.SPEECH_LANG.get(report.speech_language, "en-US"),
     }
     return render(request, "editor.html", context, language=report.app_language)
+
+
+def _not_found(request: Request, rt: Runtime, guesses: str) -> Response:
+    ratelimit.take_now(rt.engine, key=guesses, limit=LINK_GUESSES)
+    return error_page(request, 404)
 
 
 def _report_id(rt: Runtime, link_id: str) -> int:

@@ -1,12 +1,16 @@
 """Failed-login throttling per account and per client address, shared through the database.
 
 Fixed windows in the ``throttles`` table work across processes and restarts. The client
-address is the socket peer: X-Forwarded-For is set by whoever sends the request.
+address is the socket peer. X-Forwarded-For is set by whoever sends the request, so it is read
+only when the peer is one of ``RADLINK_TRUSTED_PROXIES``, and then from the right: the first
+address that is not a trusted proxy is the client (entries further left are the client's own
+claims and can be forged).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +32,33 @@ class LoginKeys:
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    peer = request.client.host if request.client else "unknown"
+    trusted = request.app.state.runtime.settings.trusted_proxy_networks
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    client = peer
+    for hop in reversed(",".join(request.headers.getlist("x-forwarded-for")).split(",")):
+        hop = hop.strip()
+        if not hop:
+            continue
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return client  # garbage from further left: keep the last hop we can vouch for
+        client = hop
+        if not _is_trusted(hop, trusted):
+            break
+    return client
+
+
+def _is_trusted(
+    address: str, trusted: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
 
 
 def keys_for(email: str, address: str) -> LoginKeys:
