@@ -42,5 +42,13 @@ pytest: $(VENV)/.test-installed browser bench-smoke
 
 test: lint pytest
 
+# Full benchmark (~6 min): SQLite then PostgreSQL on 127.0.0.1:5432; writes bench/results/.
+bench: $(VENV)/.test-installed
+	$(BIN)/python bench/run.py --out bench/results
+
+# The same code in seconds (SQLite only, results in a temp dir); fails on any non-200 response.
+bench-smoke: $(VENV)/.test-installed
+	@out=$$(mktemp -d) && $(BIN)/python bench/run.py --smoke --out $$out; rc=$$?; rm -rf $$out; exit $$rc
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
