@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageFilter
 from segno import encoder as segno_encoder
 
-from radlink.reports import qr
+from radlink.reports import qr_encoder
 from radlink.reports.qr import (
     WIDTH_PX,
     QrMode,
@@ -89,7 +89,7 @@ def test_modes_are_inverse_images() -> None:
     assert all(a ^ b == 0xFF for a, b in zip(light.tobytes(), dark.tobytes(), strict=True))
 
 
-# --- The fast encoder (radlink.reports.qr._encoded) -------------------------------------------
+# --- The fast encoder (radlink.reports.qr_encoder) ---
 
 _LINK_TOKENS = st.text(
     alphabet=string.ascii_letters + string.digits + "-_", min_size=8, max_size=40
@@ -100,7 +100,7 @@ _BASES = st.sampled_from(
 
 
 def _modules_of(text: str) -> list[list[int]]:
-    code = qr._encoded(text)
+    code = qr_encoder.encode(text)
     n = code.size
     return [[(code.matrix >> (4 + i * code.stride + j)) & 1 for j in range(n)] for i in range(n)]
 
@@ -108,11 +108,11 @@ def _modules_of(text: str) -> list[list[int]]:
 def _segno_pads_differently(text: str) -> bool:
     """segno adds a spare 0x00 codeword when the terminator ends exactly on a byte boundary;
     ISO/IEC 18004 (and this encoder) adds none. Both decode the same; the matrices differ."""
-    code = qr._encoded(text)
-    alnum = set(text) <= qr._ALNUM
-    data = b"" if alnum else qr._text_bytes(text)
-    _, length = qr._bitstream(text, data, alnum, code.version)
-    capacity = 8 * qr._data_codewords(code.version, code.error)
+    code = qr_encoder.encode(text)
+    alnum = set(text) <= qr_encoder.ALNUM
+    data = b"" if alnum else qr_encoder._text_bytes(text)
+    _, length = qr_encoder._bitstream(text, data, alnum, code.version)
+    capacity = 8 * qr_encoder._data_codewords(code.version, code.error)
     end = length + min(4, capacity - length)
     return end % 8 == 0 and end < capacity
 
@@ -120,14 +120,14 @@ def _segno_pads_differently(text: str) -> bool:
 @settings(max_examples=150, deadline=None)
 @given(
     text=st.one_of(
-        st.text(alphabet=qr._ALNUM_CHARS, min_size=1, max_size=200),
+        st.text(alphabet=qr_encoder.ALNUM_CHARS, min_size=1, max_size=200),
         st.text(alphabet=string.printable + "äöüßé€", min_size=1, max_size=150),
     )
 )
 def test_the_matrix_is_module_for_module_what_segno_draws_with_the_same_mask(text: str) -> None:
     assume(not text.isdigit())  # segno would pick numeric mode; links are never all digits
     assume(not _segno_pads_differently(text))
-    code = qr._encoded(text)
+    code = qr_encoder.encode(text)
     reference = segno.make(text, error="L", boost_error=True, micro=False, mask=code.mask)
     assert (reference.version, reference.error) == (code.version, code.error)
     assert _modules_of(text) == [[v & 1 for v in row] for row in reference.matrix]
@@ -149,16 +149,16 @@ def test_the_mask_penalty_is_the_iso_score_segno_computes() -> None:
     rng = random.Random(5)
     equal = total = 0
     for _ in range(30):
-        text = "".join(rng.choice(qr._ALNUM_CHARS) for _ in range(rng.randint(5, 120)))
+        text = "".join(rng.choice(qr_encoder.ALNUM_CHARS) for _ in range(rng.randint(5, 120)))
         if _segno_pads_differently(text):
             continue
-        code = qr._encoded(text)
-        shape = qr._shape(code.version, code.error)
+        code = qr_encoder.encode(text)
+        shape = qr_encoder._shape(code.version, code.error)
         penalties = []
         for mask in range(8):
             symbol = segno.make(text, error="L", boost_error=True, micro=False, mask=mask)
             matrix = [bytearray(v & 1 for v in row) for row in symbol.matrix]
-            ours = qr._penalty(
+            ours = qr_encoder._penalty(
                 _packed(matrix, code.stride), _packed(matrix, code.stride, transpose=True), shape
             )
             theirs = sum(segno_encoder.mask_scores(matrix, code.size, code.size))  # type: ignore[no-untyped-call]
