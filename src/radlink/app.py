@@ -7,12 +7,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from radlink import problems
+from radlink.accounts import grants_web
 from radlink.accounts import web as accounts_web
 from radlink.delivery.embedded import embedded_worker
 from radlink.reports import api as reports_api
+from radlink.reports import embedding, sync
 from radlink.reports import web as reports_web
 from radlink.runtime import Runtime
 from radlink.settings import Settings, get_settings
+from radlink.sites import web as sites_web
 from radlink.web.install import install_web
 from radlink.web.security import SecurityHeaders
 
@@ -32,6 +35,10 @@ def create_app(runtime: Runtime | None = None, settings: Settings | None = None)
     app.include_router(reports_api.router)
     app.include_router(accounts_web.router)
     app.include_router(reports_web.router)
+    app.include_router(embedding.router)
+    app.include_router(sync.router)
+    app.include_router(grants_web.router)
+    sites_web.install(app)
     install_web(app)
     # Added last, so outermost: it also covers the catch-all 500 and static files.
     app.add_middleware(SecurityHeaders)

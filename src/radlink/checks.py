@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from radlink.db import make_engine
+from radlink.db import make_engine, read_tx
 from radlink.migrate import current, head
 from radlink.reports.qr import QrSize, pixels_per_module, qr_text
 from radlink.settings import ConfigError, Settings
@@ -57,6 +58,29 @@ def run_checks(settings: Settings) -> list[Finding]:
                     f"expected {head()}: run `radlink migrate`",
                 )
             )
+        else:
+            found += _framing_findings(settings, engine)
     except SQLAlchemyError as exc:
         found.append(Finding("error", f"database unreachable: {exc.__class__.__name__}"))
     return found
+
+
+def _framing_findings(settings: Settings, engine: Engine) -> list[Finding]:
+    """Sites that allow framing need SameSite=None cookies, which browsers take only with
+    Secure, which needs https."""
+    from radlink.sites.queries import framing_sites
+
+    if settings.base_url.startswith("https://"):
+        return []
+    with read_tx(engine) as conn:
+        keys = framing_sites(conn)
+    if not keys:
+        return []
+    return [
+        Finding(
+            "warning",
+            f"site(s) {', '.join(keys)} allow frame ancestors, but RADLINK_BASE_URL is not "
+            "https: the session cookie cannot work inside another site's iframe "
+            "(SameSite=None needs Secure, which needs https)",
+        )
+    ]

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     hl7_retry_cap_seconds: float = Field(600.0, gt=0, description="Longest retry delay.")
     hl7_claim_seconds: float = Field(120.0, gt=0, description="Lease of one delivery attempt.")
     worker_poll_seconds: float = Field(1.0, gt=0, description="Idle worker's polling interval.")
+    grant_minutes: int = Field(
+        10, ge=1, le=1440, description="Lifetime of the sign-in grant in an assigned link."
+    )
     api_rate: float = Field(20.0, gt=0, description="API requests per second per token.")
     api_burst: int = Field(40, ge=1, description="API requests a token may send at once.")
     trusted_proxies: str = Field(

@@ -107,9 +107,9 @@ def test_unknown_tag_is_rejected_not_dropped(client: TestClient, world: World) -
             {
                 "tags": {"SiteID": "site-a", "Accession": "x"},
                 "result": "link",
-                "userInfo": {"UserEmail": "a@b.c"},
+                "userInfo": {"UserName": "No Email"},  # assignment needs UserEmail
             },
-            "body",
+            "userInfo.UserEmail",
         ),
     ],
 )

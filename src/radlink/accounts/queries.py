@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, and_, insert, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, select, update
 
-from radlink.accounts.tables import access_tokens, memberships, users
+from radlink.accounts.tables import access_tokens, memberships, one_time_grants, users
 from radlink.sites.tables import sites
 
 
@@ -156,3 +156,139 @@ def set_password_hash(conn: Connection, *, user_id: int, password_hash: str) -> 
 
 def set_user_language(conn: Connection, *, user_id: int, language: str | None) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(language=language))
+
+
+# --- One-time grants (set-password links, sign-in grants of assigned links) -------------------
+
+
+def insert_grant(
+    conn: Connection,
+    *,
+    digest: str,
+    kind: str,
+    user_id: int,
+    launch_id: int | None,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    conn.execute(
+        insert(one_time_grants).values(
+            digest=digest,
+            kind=kind,
+            user_id=user_id,
+            launch_id=launch_id,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+def get_grant(conn: Connection, *, digest: str) -> Row | None:  # type: ignore[type-arg]
+    return conn.execute(select(one_time_grants).where(one_time_grants.c.digest == digest)).first()
+
+
+def use_grant(conn: Connection, *, digest: str, now: datetime) -> int:
+    """Mark a grant used if it still is usable; the rowcount (1 or 0) says who won."""
+    return conn.execute(
+        update(one_time_grants)
+        .where(
+            one_time_grants.c.digest == digest,
+            one_time_grants.c.used_at.is_(None),
+            one_time_grants.c.expires_at > now,
+        )
+        .values(used_at=now)
+    ).rowcount
+
+
+def void_grants(
+    conn: Connection,
+    *,
+    kind: str,
+    now: datetime,
+    launch_id: int | None = None,
+    user_id: int | None = None,
+) -> None:
+    """End every unused grant of a kind for a launch (or a user)."""
+    query = update(one_time_grants).where(
+        one_time_grants.c.kind == kind, one_time_grants.c.used_at.is_(None)
+    )
+    if launch_id is not None:
+        query = query.where(one_time_grants.c.launch_id == launch_id)
+    if user_id is not None:
+        query = query.where(one_time_grants.c.user_id == user_id)
+    conn.execute(query.values(used_at=now))
+
+
+# --- Site administration ----------------------------------------------------------------------
+
+
+def site_members(conn: Connection, *, site_id: int) -> list[Row]:  # type: ignore[type-arg]
+    query = (
+        select(
+            users.c.id,
+            users.c.email,
+            users.c.name,
+            users.c.active,
+            users.c.sync_launch,
+            users.c.password_hash.is_not(None).label("has_password"),
+            memberships.c.role,
+        )
+        .join(memberships, memberships.c.user_id == users.c.id)
+        .where(memberships.c.site_id == site_id)
+        .order_by(users.c.name, users.c.email)
+    )
+    return list(conn.execute(query))
+
+
+def membership_count(conn: Connection, *, user_id: int) -> int:
+    query = select(func.count()).select_from(memberships).where(memberships.c.user_id == user_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def delete_membership(conn: Connection, *, user_id: int, site_id: int) -> int:
+    return conn.execute(
+        delete(memberships).where(
+            memberships.c.user_id == user_id, memberships.c.site_id == site_id
+        )
+    ).rowcount
+
+
+def set_role(conn: Connection, *, user_id: int, site_id: int, role: str) -> int:
+    return conn.execute(
+        update(memberships)
+        .where(memberships.c.user_id == user_id, memberships.c.site_id == site_id)
+        .values(role=role)
+    ).rowcount
+
+
+def set_user_active(conn: Connection, *, user_id: int, active: bool) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+
+
+def set_sync_launch(conn: Connection, *, user_id: int, sync_launch: bool) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(sync_launch=sync_launch))
+
+
+def revoke_user_tokens(conn: Connection, *, user_id: int, now: datetime) -> None:
+    conn.execute(
+        update(access_tokens)
+        .where(access_tokens.c.user_id == user_id, access_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def token_role(conn: Connection, *, token_id: int, site_id: int) -> str | None:
+    """The role in the site of a token's user (for userInfo's admin check)."""
+    query = (
+        select(memberships.c.role)
+        .join(access_tokens, access_tokens.c.user_id == memberships.c.user_id)
+        .where(access_tokens.c.id == token_id, memberships.c.site_id == site_id)
+    )
+    return conn.execute(query).scalar()
+
+
+def is_admin_anywhere(conn: Connection, *, user_id: int) -> bool:
+    query = select(memberships.c.site_id).where(
+        memberships.c.user_id == user_id, memberships.c.role == "admin"
+    )
+    return conn.execute(query.limit(1)).first() is not None

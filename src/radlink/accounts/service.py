@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from radlink.accounts import queries as q
 from radlink.accounts import tokens
 from radlink.accounts.passwords import hash_password
 from radlink.db import read_tx, utcnow, write_tx
-from radlink.errors import Conflict, Invalid, NotFound
+from radlink.errors import Conflict, Forbidden, Invalid, NotFound
 from radlink.sites import queries as site_queries
 
 ROLES = ("radiologist", "admin")
@@ -123,3 +123,46 @@ def revoke_token(engine: Engine, *, prefix: str, user_id: int | None = None) -> 
     with write_tx(engine) as conn:
         if q.revoke_token(conn, prefix=prefix, now=utcnow(), user_id=user_id) == 0:
             raise NotFound(f"no active token with prefix {prefix}")
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    name: str
+    email: str
+    created: bool
+
+
+def ensure_member(
+    conn: Connection,
+    *,
+    site_id: int,
+    email: str,
+    name: str | None,
+    role: str = "radiologist",
+    password_hash: str | None = None,
+) -> Member:
+    """The user with this email as a member of the site, created (without password) if unknown.
+
+    Runs in the caller's transaction. A deactivated account stays deactivated: Forbidden.
+    """
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r}; accepted: {', '.join(ROLES)}")
+    now = utcnow()
+    user = q.get_user_by_email(conn, email=email)
+    created = user is None
+    if user is None:
+        display = (name or "").strip() or email.split("@", 1)[0]
+        if len(display) > 200:
+            raise Invalid("name must be at most 200 characters")
+        user_id = q.insert_user(
+            conn, email=email, name=display, password_hash=password_hash, now=now
+        )
+        user = q.get_user(conn, user_id=user_id)
+        assert user is not None
+    elif not user.active:
+        raise Forbidden("that user is deactivated")
+    if q.site_role(conn, user_id=user.id, site_id=site_id) is None:
+        q.upsert_membership(conn, user_id=user.id, site_id=site_id, role=role, now=now)
+    return Member(int(user.id), user.name, user.email, created)

@@ -18,6 +18,7 @@ from radlink.errors import NotFound
 from radlink.http_body import read_json
 from radlink.problems import ApiProblem, field_errors, invalid
 from radlink.reports import service
+from radlink.reports.assign import launch_for
 from radlink.reports.qr import qr_data_uri
 from radlink.reports.request import launch_problem_for_non_member, parse_launch, site_key_of
 from radlink.reports.schemas import LaunchBody, LaunchResponse, Problem, StatusBody
@@ -32,10 +33,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for status, text in {
         400: "Body is not JSON or not UTF-8",
         401: "Missing, unknown, revoked or expired access token",
-        403: "The token's user is not a member of that SiteID",
+        403: "The token's user is not a member of that SiteID, or userInfo without a site "
+        "admin's token",
         413: "Body larger than 1 MiB",
         415: "Content-Type is not application/json",
         422: "Invalid fields; `errors` lists each",
+        429: "Too many requests for this token; wait `Retry-After` seconds",
+        431: "Request headers too large",
     }.items()
 }
 RT = Annotated[Runtime, Depends(runtime)]
@@ -79,8 +83,8 @@ async def launch_clinical(request: Request, rt: RT, user: User) -> JSONResponse:
     )
     if membership is None:  # a SiteID that is not a string fails parse_launch first
         raise launch_problem_for_non_member()
-    actor = service.Actor(user.user_id, user.name, user.email)
-    state = service.launch(rt.engine, rt.sealer, site_id=membership.id, actor=actor, request=req)
+    # userInfo assignment, sign-in grant and SyncLaunch: see reports/assign.py.
+    state, link = launch_for(rt, token_user=user, site_id=membership.id, request=req)
     record_now(
         rt.engine,
         action="launch",
@@ -91,13 +95,12 @@ async def launch_clinical(request: Request, rt: RT, user: User) -> JSONResponse:
         client=client_address(request),
     )
     out = _state_body(rt, state)
+    out["reportLink"] = link
     if req.result == "qrcode":
         del out["reportLink"]
     if req.result in ("qrcode", "all"):
         # Both spellings: the published document uses each in different places.
-        out["reportQrCode"] = out["reportQRCode"] = qr_data_uri(
-            rt.report_link(state.launch_id), req.qr_size, req.qr_mode
-        )
+        out["reportQrCode"] = out["reportQRCode"] = qr_data_uri(link, req.qr_size, req.qr_mode)
     return JSONResponse(out)
 
 

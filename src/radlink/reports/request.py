@@ -10,6 +10,7 @@ from radlink.problems import ApiProblem, field_errors, invalid
 from radlink.reports.normalise import DateOrder, parse_bool
 from radlink.reports.qr import QrMode, QrSize
 from radlink.reports.schemas import (
+    Assignee,
     ClinicalContext,
     ClinicalTags,
     LaunchBody,
@@ -89,10 +90,13 @@ def parse_launch(
                         "message": f"differs from {name} in the clinical tags",
                     }
                 )
+    assignee = _assignee(parsed, tags, errors) if tags is not None else None
     if errors or tags is None or result is None:
         raise invalid(errors)
     context, given = _context(tags, app, default_languages)
     return LaunchRequest(
+        assignee=assignee,
+        sync_launch=bool(app.SyncLaunch),
         site_key=tags.SiteID,
         accession=tags.Accession,
         context=context,
@@ -112,6 +116,29 @@ def _one_tag_dict(parsed: LaunchBody, errors: list[dict[str, str]]) -> ClinicalT
     if tags is None:
         errors.append({"field": "tags", "message": "is required (or clinicalInfo)"})
     return tags
+
+
+_USER_FIELDS = ("UserEmail", "UserName", "Auth")
+
+
+def _assignee(
+    parsed: LaunchBody, tags: ClinicalTags, errors: list[dict[str, str]]
+) -> Assignee | None:
+    """userInfo, or the oldest shape's Auth/UserName/UserEmail tags; both must agree."""
+    values: dict[str, str] = {}
+    for name in _USER_FIELDS:
+        a = getattr(parsed.userInfo, name) if parsed.userInfo else None
+        b = getattr(tags, name)
+        if a is not None and b is not None and a != b:
+            errors.append({"field": f"userInfo.{name}", "message": "differs from the tags"})
+        if a is not None or b is not None:
+            values[name] = a if a is not None else b
+    if not values:
+        return None
+    if "UserEmail" not in values:
+        errors.append({"field": "userInfo.UserEmail", "message": "is required to assign a report"})
+        return None
+    return Assignee(email=values["UserEmail"], name=values.get("UserName"), auth=values.get("Auth"))
 
 
 def _result(parsed: LaunchBody, errors: list[dict[str, str]]) -> Any:

@@ -73,6 +73,10 @@ class ClinicalTags(BaseModel):
     ReferringPhysician: Text = Field(None, max_length=200)
     ReportingPhysician: Text = Field(None, max_length=200)
     Notes: Text = Field(None, max_length=4096)
+    # The oldest shape's assignment (a site admin's token and the user to assign to).
+    Auth: Text = Field(None, max_length=200)
+    UserName: Text = Field(None, max_length=200)
+    UserEmail: Text = Field(None, max_length=254)
 
     @model_validator(mode="before")
     @classmethod
@@ -129,7 +133,7 @@ class ReportingApp(BaseModel):
     ReturnFormat: Text = Field(None, max_length=8)
     SpeechLanguage: Text = Field(None, max_length=16)
     AppLanguage: Text = Field(None, max_length=16)
-    # Accepted for compatibility; window sync arrives with the embedding work.
+    # Switch the assignee's open reporting window to this report (see docs/admin.md).
     SyncLaunch: bool | None = None
     ApplyTemplate: bool | None = None
 
@@ -146,6 +150,21 @@ class ReportingApp(BaseModel):
     )
 
 
+class UserInfo(BaseModel):
+    """The newer shape's assignment: the user to assign the report to, and an admin's token."""
+
+    model_config = _STRICT
+
+    UserEmail: Text = Field(None, max_length=254)
+    UserName: Text = Field(None, max_length=200)
+    Auth: Text = Field(None, max_length=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys(cls, value: Any) -> Any:
+        return _canonical_keys(value, tuple(cls.model_fields))
+
+
 class ResponseSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: str
@@ -159,6 +178,7 @@ class LaunchBody(BaseModel):
     tags: ClinicalTags | None = None
     clinicalInfo: ClinicalTags | None = None
     reportingApp: ReportingApp | None = None
+    userInfo: UserInfo | None = None
     result: str | None = None
     response: ResponseSpec | None = None
     lazyLaunch: bool | str | None = None
@@ -168,12 +188,6 @@ class LaunchBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _keys(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            for key in value:
-                if isinstance(key, str) and key.lower() in {"userinfo"}:
-                    raise ValueError(
-                        "userInfo (assigning reports to other users) is not supported yet"
-                    )
         return _canonical_keys(value, tuple(cls.model_fields))
 
 
@@ -205,6 +219,16 @@ class ClinicalContext(BaseModel):
     return_format: str | None = None
 
 
+class Assignee(BaseModel):
+    """Whom a site admin's launch assigns the report to; ``auth`` is the admin's token if sent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    email: str
+    name: str | None = None
+    auth: str | None = None
+
+
 class LaunchRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -216,6 +240,8 @@ class LaunchRequest(BaseModel):
     lazy: bool
     qr_size: QrSize
     qr_mode: QrMode
+    assignee: Assignee | None = None
+    sync_launch: bool = False
 
 
 class StatusBody(BaseModel):

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from radlink.accounts import queries as account_queries
+from radlink.audit.service import record
 from radlink.db import read_tx, utcnow, write_tx
-from radlink.errors import Forbidden, NotFound
+from radlink.errors import Forbidden, NotFound, ServiceError
 from radlink.keys import Sealer
+from radlink.reports import admin_queries as aq
 from radlink.reports import queries as q
 from radlink.reports.schemas import ClinicalContext, LaunchRequest
 
@@ -27,6 +29,10 @@ class Actor:
     email: str
 
 
+class LinkExpired(ServiceError):
+    """A PreLaunch link older than its site's link lifetime."""
+
+
 @dataclass(frozen=True)
 class LaunchState:
     launch_id: int
@@ -37,22 +43,78 @@ class LaunchState:
 
 
 def launch(
-    engine: Engine, sealer: Sealer, *, site_id: int, actor: Actor, request: LaunchRequest
+    engine: Engine,
+    sealer: Sealer,
+    *,
+    site_id: int,
+    actor: Actor,
+    request: LaunchRequest,
+    owner: Actor | None = None,
+    token_id: int | None = None,
 ) -> LaunchState:
+    """Find or create the report; ``owner`` (a site admin's userInfo) is whom it belongs to."""
     for attempt in range(_ATTEMPTS):
         try:
             with write_tx(engine) as conn:
-                return _launch_once(conn, sealer, site_id, actor, request)
+                state = _launch_once(conn, sealer, site_id, actor, request, owner)
+                if owner is not None:
+                    _assign(conn, state, site_id, actor, owner, token_id)
+                    state = _with_owner(state, owner)
+                return state
         except IntegrityError:
             if attempt == _ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
 
+def _with_owner(state: LaunchState, owner: Actor) -> LaunchState:
+    if state.status == "Final":
+        return state
+    return LaunchState(state.launch_id, state.status, owner.name, owner.email, state.report_id)
+
+
+def _assign(
+    conn: Connection,
+    state: LaunchState,
+    site_id: int,
+    actor: Actor,
+    owner: Actor,
+    token_id: int | None,
+) -> None:
+    """Give the pending launch or the draft to ``owner`` (a Final report keeps its signer)."""
+    now = utcnow()
+    if state.report_id is None:
+        aq.set_assignee(conn, launch_id=state.launch_id, user_id=owner.user_id)
+        return
+    if state.status != "Draft" or state.owner_email == owner.email:
+        return
+    if aq.reassign(
+        conn, report_id=state.report_id, site_id=site_id, owner_id=owner.user_id, now=now
+    ):
+        q.insert_event(
+            conn, report_id=state.report_id, kind="takeover", user_id=owner.user_id, now=now
+        )
+        record(
+            conn,
+            action="report.reassigned",
+            site_id=site_id,
+            user_id=actor.user_id,
+            token_id=token_id,
+            target=f"report:{state.report_id}",
+            now=now,
+        )
+
+
 def _launch_once(
-    conn: Connection, sealer: Sealer, site_id: int, actor: Actor, req: LaunchRequest
+    conn: Connection,
+    sealer: Sealer,
+    site_id: int,
+    actor: Actor,
+    req: LaunchRequest,
+    owner: Actor | None = None,
 ) -> LaunchState:
     now = utcnow()
+    owner_id = owner.user_id if owner else actor.user_id
     row = q.find_launch(conn, site_id=site_id, accession=req.accession)
     if row is None:
         report_id = None
@@ -60,9 +122,7 @@ def _launch_once(
         if req.lazy:
             payload = _seal(sealer, site_id, req.accession, req.context)
         else:
-            report_id = _create_report(
-                conn, site_id, req.accession, req.context, actor.user_id, now
-            )
+            report_id = _create_report(conn, site_id, req.accession, req.context, owner_id, now)
         launch_id = q.insert_launch(
             conn,
             values={
@@ -76,7 +136,8 @@ def _launch_once(
         )
         if report_id is None:
             return LaunchState(launch_id, "PreLaunch", None, None, None)
-        return LaunchState(launch_id, "Draft", actor.name, actor.email, report_id)
+        who = owner or actor
+        return LaunchState(launch_id, "Draft", who.name, who.email, report_id)
     if row.report_id is None:
         old = _unseal(sealer, site_id, req.accession, row.pending_payload)
         merged = _merge(old, req)
@@ -86,10 +147,16 @@ def _launch_once(
                     conn, launch_id=row.id, payload=_seal(sealer, site_id, req.accession, merged)
                 )
             return LaunchState(row.id, "PreLaunch", None, None, None)
-        report_id = _create_report(conn, site_id, req.accession, merged, actor.user_id, now)
+        if owner is None:
+            extras = aq.launch_extras(conn, launch_id=row.id)
+            if extras is not None and extras.assignee_id is not None:
+                owner_id = extras.assignee_id
+        report_id = _create_report(conn, site_id, req.accession, merged, owner_id, now)
         if q.attach_report(conn, launch_id=row.id, report_id=report_id, opened_at=None) != 1:
             raise IntegrityError("launch attached concurrently", None, Exception())
-        return LaunchState(row.id, "Draft", actor.name, actor.email, report_id)
+        user = account_queries.get_user(conn, user_id=owner_id)
+        assert user is not None
+        return LaunchState(row.id, "Draft", user.name, user.email, report_id)
     if row.status == "Draft":
         _refresh_draft(conn, row.report_id, req, now)
     return LaunchState(row.id, row.status, row.owner_name, row.owner_email, row.report_id)
@@ -154,9 +221,13 @@ def _unseal(sealer: Sealer, site_id: int, accession: str, payload: bytes) -> Cli
 def report_status(engine: Engine, *, site_id: int, accession: str) -> LaunchState:
     with read_tx(engine) as conn:
         row = q.find_launch(conn, site_id=site_id, accession=accession)
+        extras = aq.launch_extras(conn, launch_id=row.id) if row is not None else None
     if row is None:
         raise NotFound("this accession has never been launched at this site")
-    return _state(row)
+    state = _state(row)
+    if state.report_id is None and extras is not None and extras.assignee_id is not None:
+        return LaunchState(row.id, "PreLaunch", extras.assignee_name, extras.assignee_email, None)
+    return state
 
 
 def _state(row: Row) -> LaunchState:  # type: ignore[type-arg]
@@ -188,10 +259,30 @@ def _open_once(conn: Connection, sealer: Sealer, launch_id: int, user_id: int) -
         if row.first_opened_at is None:
             q.mark_opened(conn, launch_id=launch_id, now=now)
         return _state(row)
+    extras = aq.launch_extras(conn, launch_id=launch_id)
+    assert extras is not None
+    days = extras.prelaunch_lifetime_days
+    if days is not None and now - extras.created_at > timedelta(days=days):
+        raise LinkExpired("this link has expired; launch the study again from your system")
+    # An assigned launch becomes the assignee's report, whoever opens it first.
+    owner_id = extras.assignee_id or user_id
     context = _unseal(sealer, row.site_id, row.accession, row.pending_payload)
-    report_id = _create_report(conn, row.site_id, row.accession, context, user_id, now)
+    report_id = _create_report(conn, row.site_id, row.accession, context, owner_id, now)
     if q.attach_report(conn, launch_id=launch_id, report_id=report_id, opened_at=now) != 1:
         raise IntegrityError("launch opened concurrently", None, Exception())
-    user = account_queries.get_user(conn, user_id=user_id)
+    user = account_queries.get_user(conn, user_id=owner_id)
     assert user is not None
     return LaunchState(launch_id, "Draft", user.name, user.email, report_id)
+
+
+@dataclass(frozen=True)
+class LaunchSite:
+    site_key: str
+    frame_ancestors: str | None
+
+
+def launch_site(engine: Engine, *, launch_id: int) -> LaunchSite | None:
+    """The site of a link: its SiteID and who may frame its pages."""
+    with read_tx(engine) as conn:
+        row = aq.launch_extras(conn, launch_id=launch_id)
+    return None if row is None else LaunchSite(row.site_key, row.frame_ancestors)

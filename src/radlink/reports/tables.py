@@ -66,6 +66,8 @@ launches = Table(
     Column("created_by", Integer, ForeignKey("users.id"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("first_opened_at", UTCDateTime, nullable=True),
+    # A site admin's userInfo: the user a pending launch's report will belong to when opened.
+    Column("assignee_id", Integer, ForeignKey("users.id"), nullable=True),
     UniqueConstraint("site_id", "accession", name="uq_launches_site_accession"),
 )
 

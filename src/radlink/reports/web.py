@@ -16,11 +16,13 @@ from radlink.errors import Forbidden, Invalid, NotFound, ServiceError
 from radlink.problems import ApiProblem
 from radlink.reports import editor
 from radlink.reports import queries as q
-from radlink.reports.service import open_launch
+from radlink.reports.embedding import frame_data, framing_for_launch
+from radlink.reports.service import LinkExpired, open_launch
 from radlink.reports.worklist import Filters, worklist_page
 from radlink.runtime import Runtime
 from radlink.web import i18n, throttle
 from radlink.web.csrf import require_csrf
+from radlink.web.framing import allow_framing
 from radlink.web.install import error_page
 from radlink.web.session import RT, JsonUser, PageUser, load_session, login_url
 from radlink.web.templating import render
@@ -65,6 +67,7 @@ def open_report(request: Request, rt: RT, link_id: str) -> Response:
     launch_id = rt.links.decode(link_id)
     if launch_id is None:
         return _not_found(request, rt, guesses)
+    site = framing_for_launch(request, rt, launch_id)
     user = load_session(request)
     if user is None:
         return RedirectResponse(login_url(f"/r/{link_id}"), status_code=303)
@@ -75,7 +78,9 @@ def open_report(request: Request, rt: RT, link_id: str) -> Response:
     except NotFound:
         return _not_found(request, rt, guesses)
     except Forbidden:
-        return error_page(request, 403)
+        return allow_framing(request, error_page(request, 403))
+    except LinkExpired:
+        return allow_framing(request, render(request, "link_expired.html", status_code=410))
     report = view.report
     with write_tx(rt.engine) as conn:
         for action, target in (("link.opened", f"launch:{launch_id}"), ("report.viewed", None)):
@@ -92,8 +97,10 @@ def open_report(request: Request, rt: RT, link_id: str) -> Response:
         "report": report,
         "link_id": link_id.upper(),
         "speech_lang": i18n.SPEECH_LANG.get(report.speech_language, "en-US"),
+        "frame": frame_data(request, site, report),
     }
-    return render(request, "editor.html", context, language=report.app_language)
+    page = render(request, "editor.html", context, language=report.app_language)
+    return allow_framing(request, page)
 
 
 def _not_found(request: Request, rt: Runtime, guesses: str) -> Response:

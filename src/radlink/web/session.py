@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request, Response
 
+from radlink.accounts import queries as account_queries
 from radlink.db import read_tx, utcnow, write_tx
 from radlink.problems import ApiProblem
 from radlink.runtime import Runtime
@@ -40,6 +41,7 @@ class WebUser:
     session_id: str
     csrf_token: str
     authenticated_at: datetime
+    is_admin: bool = False  # of at least one site: the menu links to the admin pages
 
     @property
     def initials(self) -> str:
@@ -81,19 +83,32 @@ def _token_from_cookie(key: bytes, value: str | None) -> str | None:
     return token
 
 
-def set_cookie(response: Response, rt: Runtime, name: str, value: str, max_age: int) -> None:
+def set_cookie(
+    response: Response,
+    rt: Runtime,
+    name: str,
+    value: str,
+    max_age: int,
+    *,
+    framed: bool = False,
+) -> None:
+    """``framed``: SameSite=None, so the cookie also travels inside a host's iframe. Browsers
+    accept that only with Secure, so it applies only with an https BASE_URL."""
+    secure = rt.settings.secure_cookies
     response.set_cookie(
         name,
         value,
         max_age=max_age,
         path="/",
         httponly=True,
-        samesite="lax",
-        secure=rt.settings.secure_cookies,
+        samesite="none" if framed and secure else "lax",
+        secure=secure,
     )
 
 
-def start_session(request: Request, response: Response, *, user_id: int) -> None:
+def start_session(
+    request: Request, response: Response, *, user_id: int, framed: bool = False
+) -> None:
     """Log in: a new session id every time (no fixation), and the old session is ended."""
     rt = runtime_of(request)
     token = secrets.token_urlsafe(32)
@@ -112,7 +127,7 @@ def start_session(request: Request, response: Response, *, user_id: int) -> None
             expires_at=now + IDLE_TIMEOUT,
         )
     value = f"{token}.{_signature(rt.session_key, token)}"
-    set_cookie(response, rt, COOKIE, value, int(MAX_AGE.total_seconds()))
+    set_cookie(response, rt, COOKIE, value, int(MAX_AGE.total_seconds()), framed=framed)
 
 
 def end_session(request: Request, response: Response) -> None:
@@ -154,6 +169,7 @@ def _lookup(request: Request) -> WebUser | None:
     now = utcnow()
     with read_tx(rt.engine) as conn:
         row = q.session_with_user(conn, session_id=session_id)
+        is_admin = row is not None and account_queries.is_admin_anywhere(conn, user_id=row.user_id)
     if row is None or not row.active or row.expires_at <= now or now - row.created_at > MAX_AGE:
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
@@ -167,7 +183,15 @@ def _lookup(request: Request) -> WebUser | None:
         session_id=session_id,
         csrf_token=row.csrf_secret,
         authenticated_at=row.authenticated_at,
+        is_admin=is_admin,
     )
+
+
+def session_alive(rt: Runtime, session_id: str) -> bool:
+    """Whether a session still lets its user in (long-lived streams re-check it)."""
+    with read_tx(rt.engine) as conn:
+        row = q.session_with_user(conn, session_id=session_id)
+    return row is not None and bool(row.active) and row.expires_at > utcnow()
 
 
 def safe_next(value: str | None, default: str = "/") -> str:

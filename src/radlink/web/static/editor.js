@@ -132,6 +132,7 @@
       if (res.status !== 200) { refused(res); return false; }
       revision = res.data.revision;
       saved = { findings: body.findings, impression: body.impression };
+      document.dispatchEvent(new CustomEvent("radlink:saved"));
       showMessage("");
       if (dirty()) { setState("unsaved"); schedule(); } else { setState("saved"); }
       return true;
@@ -176,6 +177,9 @@
     conflictBox.hidden = true;
     save();
   }
+  // For static/embed.js: save before the window follows a new launch (SyncLaunch).
+  window.radlinkEditor = { flush: save };
+
   on("use-theirs", function () { resolveConflict(true); });
   on("keep-mine", function () { resolveConflict(false); });
   on("save", function () { save(); });
@@ -203,7 +207,12 @@
       body.revision = revision;
       return post("sign", body);
     }).then(function (res) {
-      if (res.status === 200) { saved = current(); window.location.reload(); return; }
+      if (res.status === 200) {
+        saved = current();
+        document.dispatchEvent(new CustomEvent("radlink:signed"));
+        window.location.reload();
+        return;
+      }
       button.disabled = false;
       dialog("sign").close();
       refused(res);
