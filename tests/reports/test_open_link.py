@@ -100,3 +100,16 @@ def test_the_editor_shows_the_study_in_the_reports_language(
     assert 'data-speech-lang="pt-BR"' in page
     assert "2024/05/02" in page and "1975/01/02" in page and "50 年" in page
     assert "Dr Who" in page and "Doe, John" in page
+
+
+def test_the_upper_cased_link_a_qr_code_carries_opens_the_report(
+    client: TestClient, world: World, engine: Engine
+) -> None:
+    from radlink.reports.qr import qr_text
+
+    link = launch(client, world.alice, "L-QR")
+    scanned = qr_text("http://testserver" + link).removeprefix("HTTP://TESTSERVER")
+    assert scanned.startswith("/R/")
+    logged_in(client, world.alice)
+    assert client.get(scanned).status_code == 200
+    assert _count(engine) == 1

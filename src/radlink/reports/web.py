@@ -57,6 +57,7 @@ LINK_GUESSES = ratelimit.Limit(rate=0.2, burst=30)
 
 
 @router.get("/r/{link_id}")
+@router.get("/R/{link_id}", include_in_schema=False)  # the upper-cased form a QR code carries
 def open_report(request: Request, rt: RT, link_id: str) -> Response:
     client = throttle.client_address(request)
     guesses = f"r404:{client}"[:128]
