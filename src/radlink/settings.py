@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         "", description="Comma-separated proxy addresses/networks whose X-Forwarded-For is used."
     )
+
+    @model_validator(mode="after")
+    def _base_url_follows_port(self) -> Settings:
+        # Unset BASE_URL: links point at where `serve` listens, whatever HOST/PORT say.
+        if "base_url" not in self.model_fields_set and (self.host, self.port) != (
+            "127.0.0.1",
+            8000,
+        ):
+            host = "127.0.0.1" if self.host in {"0.0.0.0", "::"} else self.host
+            self.base_url = f"http://{host}:{self.port}"
+        return self
 
     @field_validator("base_url")
     @classmethod
