@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -80,6 +82,11 @@ def serve(
     errors = [f.message for f in run_checks(settings) if f.level == "error"]
     if errors:
         fail("; ".join(errors))
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT (in-flight requests, then the lifespan
+    # joins the embedded worker's attempt), then re-raises the signal. A completed shutdown is a
+    # success for service managers: exit 0 rather than "killed by SIGTERM".
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_cleanly)
     uvicorn.run(
         "radlink.asgi:app",
         host=host or settings.host,
@@ -89,6 +96,10 @@ def serve(
         proxy_headers=False,
         server_header=False,
     )
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":
