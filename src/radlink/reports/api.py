@@ -40,8 +40,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         422: "Invalid fields; `errors` lists each",
         429: "Too many requests for this token; wait `Retry-After` seconds",
         431: "Request headers too large",
-        429: "Too many requests for this token; wait `Retry-After` seconds",
-        431: "Request headers too large",
     }.items()
 }
 RT = Annotated[Runtime, Depends(runtime)]
