@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, func, insert, select, update
 
 from radlink.accounts.tables import access_tokens, memberships, one_time_grants, users
 from radlink.sites.tables import sites
@@ -292,3 +292,36 @@ def is_admin_anywhere(conn: Connection, *, user_id: int) -> bool:
         memberships.c.user_id == user_id, memberships.c.role == "admin"
     )
     return conn.execute(query.limit(1)).first() is not None
+
+
+# The API's one lookup per request: the token, its user, and the user's role in the SiteID
+# named by the request (NULL role: not a member, or no such site). Built once (hot path).
+_CALLER = (
+    select(
+        access_tokens.c.id,
+        access_tokens.c.digest,
+        access_tokens.c.expires_at,
+        access_tokens.c.revoked_at,
+        access_tokens.c.last_used_at,
+        users.c.id.label("user_id"),
+        users.c.name,
+        users.c.email,
+        users.c.active,
+        users.c.sync_launch,
+        sites.c.id.label("site_id"),
+        sites.c.date_order,
+        sites.c.default_app_language,
+        sites.c.default_speech_language,
+        memberships.c.role,
+    )
+    .join(users, users.c.id == access_tokens.c.user_id)
+    .outerjoin(sites, sites.c.site_key == bindparam("site_key"))
+    .outerjoin(
+        memberships, and_(memberships.c.site_id == sites.c.id, memberships.c.user_id == users.c.id)
+    )
+    .where(access_tokens.c.prefix == bindparam("prefix"))
+)
+
+
+def caller(conn: Connection, *, prefix: str, site_key: str | None) -> Row | None:  # type: ignore[type-arg]
+    return conn.execute(_CALLER, {"prefix": prefix, "site_key": site_key}).first()

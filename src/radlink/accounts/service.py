@@ -119,6 +119,46 @@ def authenticate_token(engine: Engine, token: str, now: datetime | None = None) 
     return TokenUser(token_id=row.id, user_id=row.user_id, name=row.name, email=row.email)
 
 
+@dataclass(frozen=True)
+class Caller:
+    """An API caller: the token's user, and their membership of the SiteID they named."""
+
+    user: TokenUser
+    sync_launch: bool
+    site_id: int | None  # None: not a member of that SiteID (or no such site)
+    role: str | None
+    date_order: str
+    default_languages: tuple[str, str]
+
+
+def authenticate_caller(
+    conn: Connection, token: str, *, site_key: str | None, now: datetime
+) -> Caller | None:
+    """One query for the token, its user and their role in ``site_key``; None if the token is
+    unknown, revoked, expired or its user inactive. Runs inside the request's transaction."""
+    if not tokens.looks_like_token(token):
+        return None
+    row = q.caller(conn, prefix=tokens.prefix_of(token), site_key=site_key)
+    if row is None or not tokens.matches(token, row.digest) or not row.active:
+        return None
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        q.touch_token(conn, token_id=row.id, now=now)
+    user = TokenUser(token_id=row.id, user_id=row.user_id, name=row.name, email=row.email)
+    member = row.role is not None
+    return Caller(
+        user=user,
+        sync_launch=bool(row.sync_launch),
+        site_id=row.site_id if member else None,
+        role=row.role,
+        date_order=row.date_order if member else "MDY",
+        default_languages=(
+            (row.default_app_language, row.default_speech_language) if member else ("en", "en")
+        ),
+    )
+
+
 def revoke_token(engine: Engine, *, prefix: str, user_id: int | None = None) -> None:
     with write_tx(engine) as conn:
         if q.revoke_token(conn, prefix=prefix, now=utcnow(), user_id=user_id) == 0:

@@ -9,8 +9,11 @@ from radlink.accounts.tables import audit_events, users
 from radlink.sites.tables import sites
 
 
+_INSERT = insert(audit_events)  # built once: an event is written on every launch
+
+
 def insert_event(conn: Connection, *, values: dict[str, Any]) -> None:
-    conn.execute(insert(audit_events).values(**values))
+    conn.execute(_INSERT, values)
 
 
 def list_events(

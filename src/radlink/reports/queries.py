@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_, select, update
 
 from radlink.accounts.tables import memberships, users
 from radlink.reports.tables import addenda, launches, report_events, reports
@@ -28,22 +28,31 @@ _LAUNCH_VIEW = (
 )
 
 
+# The launch path's statements are built once: building and cache-keying a statement per call
+# cost more than running it (see bench/README.md).
+_FIND_LAUNCH = _LAUNCH_VIEW.where(
+    launches.c.site_id == bindparam("site_id"), launches.c.accession == bindparam("accession")
+)
+_GET_LAUNCH = _LAUNCH_VIEW.where(launches.c.id == bindparam("launch_id"))
+_INSERT_REPORT = insert(reports)
+_INSERT_LAUNCH = insert(launches)
+
+
 def find_launch(conn: Connection, *, site_id: int, accession: str) -> Row | None:  # type: ignore[type-arg]
-    query = _LAUNCH_VIEW.where(launches.c.site_id == site_id, launches.c.accession == accession)
-    return conn.execute(query).first()
+    return conn.execute(_FIND_LAUNCH, {"site_id": site_id, "accession": accession}).first()
 
 
 def get_launch(conn: Connection, *, launch_id: int) -> Row | None:  # type: ignore[type-arg]
-    return conn.execute(_LAUNCH_VIEW.where(launches.c.id == launch_id)).first()
+    return conn.execute(_GET_LAUNCH, {"launch_id": launch_id}).first()
 
 
 def insert_report(conn: Connection, *, values: dict[str, Any]) -> int:
-    result = conn.execute(insert(reports).values(**values))
+    result = conn.execute(_INSERT_REPORT, values)
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def insert_launch(conn: Connection, *, values: dict[str, Any]) -> int:
-    result = conn.execute(insert(launches).values(**values))
+    result = conn.execute(_INSERT_LAUNCH, values)
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
