@@ -200,7 +200,11 @@ def test_dictation_uses_the_speech_language_and_inserts_text(context: Any, serve
     page.click("#findings")
     page.keyboard.press("End")
     page.click('[data-action="dictate"]')
-    page.wait_for_function("document.querySelector('#impression').value.length > 0")
+    # Polled from Python: wait_for_function evaluates a string, which the page's CSP forbids.
+    for _ in range(50):
+        if page.input_value("#impression"):
+            break
+        page.wait_for_timeout(100)
     assert page.evaluate("window.__recognitionLang") == "de-DE"
     assert page.input_value("#findings") == "Befund: Leber unauffällig"
     assert page.input_value("#impression") == "Kein akuter Befund"
