@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, DateTime, Engine, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
+
+T = TypeVar("T")
 
 # Constraint names are fixed so Alembic migrations are identical on both databases.
 metadata = MetaData(
@@ -64,6 +67,21 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
 def read_tx(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+def write_retrying(engine: Engine, work: Callable[[Connection], T], attempts: int = 4) -> T:
+    """Run ``work`` in a write transaction, again when a unique key was taken concurrently.
+
+    The loser of such a race fails on a unique constraint; its next pass sees the winner's rows.
+    """
+    for attempt in range(attempts):
+        try:
+            with write_tx(engine) as conn:
+                return work(conn)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def insert_ignoring_conflicts(conn: Connection, table: Any) -> Any:

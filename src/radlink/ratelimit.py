@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, bindparam, func, literal, select
@@ -36,10 +37,10 @@ class Decision:
         return self.allowed
 
 
-def _refilled(conn: Connection, limit: Limit, now: ColumnElement[Any]) -> ColumnElement[Any]:
+def _refilled(dialect: str, limit: Limit, now: ColumnElement[Any]) -> ColumnElement[Any]:
     """SQL for the bucket's tokens at ``now``: stored tokens plus the refill, capped at burst."""
     stored = rate_limits.c.tokens
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         elapsed = func.greatest(func.extract("epoch", now - rate_limits.c.updated_at), 0)
         return func.least(literal(limit.burst), stored + elapsed * limit.rate)
     # julianday() is a double of days: ~50 µs of noise, removed by rounding to milliseconds.
@@ -48,14 +49,15 @@ def _refilled(conn: Connection, limit: Limit, now: ColumnElement[Any]) -> Column
     return func.min(literal(limit.burst), stored + elapsed * limit.rate)
 
 
-def take(conn: Connection, *, key: str, limit: Limit, now: datetime) -> Decision:
-    """Take one token from ``key``'s bucket, inside the caller's transaction."""
-    at = bindparam("now", now, type_=UTCDateTime)
-    dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    refilled = _refilled(conn, limit, at)
-    stmt = (
-        dialect.insert(rate_limits)
-        .values(key=key, tokens=limit.burst - 1, updated_at=at)
+@lru_cache(maxsize=64)
+def _take_statement(dialect: str, limit: Limit) -> Any:
+    # Built once per (database kind, limit): it runs on every API request.
+    at = bindparam("now", type_=UTCDateTime)
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    refilled = _refilled(dialect, limit, at)
+    return (
+        module.insert(rate_limits)
+        .values(key=bindparam("key"), tokens=limit.burst - 1, updated_at=at)
         .on_conflict_do_update(
             index_elements=[rate_limits.c.key],
             set_={"tokens": refilled - 1, "updated_at": at},
@@ -63,7 +65,12 @@ def take(conn: Connection, *, key: str, limit: Limit, now: datetime) -> Decision
         )
         .returning(rate_limits.c.tokens)
     )
-    if conn.execute(stmt).first() is not None:
+
+
+def take(conn: Connection, *, key: str, limit: Limit, now: datetime) -> Decision:
+    """Take one token from ``key``'s bucket, inside the caller's transaction."""
+    statement = _take_statement(conn.dialect.name, limit)
+    if conn.execute(statement, {"key": key, "now": now}).first() is not None:
         return Decision(True)
     return Decision(False, _retry_after(conn, key=key, limit=limit, now=now))
 
@@ -77,7 +84,7 @@ def _retry_after(conn: Connection, *, key: str, limit: Limit, now: datetime) -> 
 def available(conn: Connection, *, key: str, limit: Limit, now: datetime) -> float | None:
     """Tokens in ``key``'s bucket at ``now`` (None: no bucket yet, i.e. full)."""
     at = bindparam("now", now, type_=UTCDateTime)
-    query = select(_refilled(conn, limit, at)).where(rate_limits.c.key == key)
+    query = select(_refilled(conn.dialect.name, limit, at)).where(rate_limits.c.key == key)
     value = conn.execute(query).scalar()
     return None if value is None else float(value)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
@@ -127,7 +128,7 @@ class Caller:
     sync_launch: bool
     site_id: int | None  # None: not a member of that SiteID (or no such site)
     role: str | None
-    date_order: str
+    date_order: Literal["MDY", "DMY"]
     default_languages: tuple[str, str]
 
 
@@ -152,7 +153,7 @@ def authenticate_caller(
         sync_launch=bool(row.sync_launch),
         site_id=row.site_id if member else None,
         role=row.role,
-        date_order=row.date_order if member else "MDY",
+        date_order="DMY" if member and row.date_order == "DMY" else "MDY",
         default_languages=(
             (row.default_app_language, row.default_speech_language) if member else ("en", "en")
         ),

@@ -11,15 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from radlink.accounts import queries as account_queries
 from radlink.audit.service import record
-from radlink.db import read_tx, utcnow, write_tx
+from radlink.db import read_tx, utcnow, write_retrying
 from radlink.errors import Forbidden, NotFound, ServiceError
 from radlink.keys import Sealer
 from radlink.reports import admin_queries as aq
 from radlink.reports import queries as q
 from radlink.reports.schemas import ClinicalContext, LaunchRequest
-
-# Unique-key races: the loser's transaction fails, and its next pass finds the winner's rows.
-_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -53,18 +50,15 @@ def launch(
     token_id: int | None = None,
 ) -> LaunchState:
     """Find or create the report; ``owner`` (a site admin's userInfo) is whom it belongs to."""
-    for attempt in range(_ATTEMPTS):
-        try:
-            with write_tx(engine) as conn:
-                state = _launch_once(conn, sealer, site_id, actor, request, owner)
-                if owner is not None:
-                    _assign(conn, state, site_id, actor, owner, token_id)
-                    state = _with_owner(state, owner)
-                return state
-        except IntegrityError:
-            if attempt == _ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+
+    def attempt(conn: Connection) -> LaunchState:
+        state = launch_in(conn, sealer, site_id, actor, request, owner)
+        if owner is not None:
+            _assign(conn, state, site_id, actor, owner, token_id)
+            state = _with_owner(state, owner)
+        return state
+
+    return write_retrying(engine, attempt)
 
 
 def _with_owner(state: LaunchState, owner: Actor) -> LaunchState:
@@ -105,7 +99,7 @@ def _assign(
         )
 
 
-def _launch_once(
+def launch_in(
     conn: Connection,
     sealer: Sealer,
     site_id: int,
@@ -113,6 +107,7 @@ def _launch_once(
     req: LaunchRequest,
     owner: Actor | None = None,
 ) -> LaunchState:
+    """One attempt at a launch inside the caller's write transaction (see ``launch``)."""
     now = utcnow()
     owner_id = owner.user_id if owner else actor.user_id
     row = q.find_launch(conn, site_id=site_id, accession=req.accession)
@@ -220,13 +215,20 @@ def _unseal(sealer: Sealer, site_id: int, accession: str, payload: bytes) -> Cli
 
 def report_status(engine: Engine, *, site_id: int, accession: str) -> LaunchState:
     with read_tx(engine) as conn:
-        row = q.find_launch(conn, site_id=site_id, accession=accession)
-        extras = aq.launch_extras(conn, launch_id=row.id) if row is not None else None
+        return report_status_in(conn, site_id=site_id, accession=accession)
+
+
+def report_status_in(conn: Connection, *, site_id: int, accession: str) -> LaunchState:
+    row = q.find_launch(conn, site_id=site_id, accession=accession)
     if row is None:
         raise NotFound("this accession has never been launched at this site")
     state = _state(row)
-    if state.report_id is None and extras is not None and extras.assignee_id is not None:
-        return LaunchState(row.id, "PreLaunch", extras.assignee_name, extras.assignee_email, None)
+    if state.report_id is None:  # a pending launch may already name its assignee
+        extras = aq.launch_extras(conn, launch_id=row.id)
+        if extras is not None and extras.assignee_id is not None:
+            return LaunchState(
+                row.id, "PreLaunch", extras.assignee_name, extras.assignee_email, None
+            )
     return state
 
 
@@ -238,14 +240,7 @@ def _state(row: Row) -> LaunchState:  # type: ignore[type-arg]
 
 def open_launch(engine: Engine, sealer: Sealer, *, launch_id: int, user_id: int) -> LaunchState:
     """Open a link: a pending launch becomes a Draft owned by the opener, exactly once."""
-    for attempt in range(_ATTEMPTS):
-        try:
-            with write_tx(engine) as conn:
-                return _open_once(conn, sealer, launch_id, user_id)
-        except IntegrityError:
-            if attempt == _ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return write_retrying(engine, lambda conn: _open_once(conn, sealer, launch_id, user_id))
 
 
 def _open_once(conn: Connection, sealer: Sealer, launch_id: int, user_id: int) -> LaunchState:
