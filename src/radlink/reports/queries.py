@@ -56,10 +56,15 @@ def insert_launch(conn: Connection, *, values: dict[str, Any]) -> int:
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
-def report_context(conn: Connection, *, report_id: int, columns: list[str]) -> Row | None:  # type: ignore[type-arg]
-    return conn.execute(
-        select(*(reports.c[name] for name in columns)).where(reports.c.id == report_id)
-    ).first()
+_CONTEXT_COLUMNS = tuple(
+    c for c in reports.c if c.name not in {"findings", "impression", "site_id", "accession"}
+)
+_REPORT_CONTEXT = select(*_CONTEXT_COLUMNS).where(reports.c.id == bindparam("report_id"))
+
+
+def report_context(conn: Connection, *, report_id: int) -> Row | None:  # type: ignore[type-arg]
+    """The report's stored context (everything but the radiologist's text)."""
+    return conn.execute(_REPORT_CONTEXT, {"report_id": report_id}).first()
 
 
 def update_draft_context(

@@ -167,7 +167,7 @@ def _refresh_draft(conn: Connection, report_id: int, req: LaunchRequest, now: da
     if not req.given_fields:
         return
     columns = sorted(req.given_fields)
-    current = q.report_context(conn, report_id=report_id, columns=columns)
+    current = q.report_context(conn, report_id=report_id)
     changes = {
         name: getattr(req.context, name)
         for name in columns
