@@ -8,7 +8,6 @@ from sqlalchemy import Connection, Row, insert, select
 from radlink.accounts.tables import audit_events, users
 from radlink.sites.tables import sites
 
-
 _INSERT = insert(audit_events)  # built once: an event is written on every launch
 
 
