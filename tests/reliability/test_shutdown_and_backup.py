@@ -25,11 +25,11 @@ from tests.reports.helpers import LAUNCH
 from tests.web.helpers import launch
 
 
+# SQLite only: shutdown does not depend on the database.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sigterm_finishes_the_request_in_flight_then_exits_0(
     sqlite_template: Path, tmp_path: Path, engine: Engine, world: World, db_url: str
 ) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("shutdown does not depend on the database")
     server = start_server(tmp_path, db_url, tmp_path / "serve.log")
     host, port = server.base_url.removeprefix("http://").split(":")
     body = json.dumps(
@@ -50,11 +50,11 @@ def test_sigterm_finishes_the_request_in_flight_then_exits_0(
     assert server.wait(15) == 0, server.tail()
 
 
+# SQLite only: PostgreSQL is backed up with pg_dump (docs/operations.md).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_backup_restores_every_report(
     tmp_path: Path, engine: Engine, world: World, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL is backed up with pg_dump (docs/operations.md)")
     from fastapi.testclient import TestClient
 
     from radlink.app import create_app
