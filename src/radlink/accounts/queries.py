@@ -105,19 +105,23 @@ def insert_token(
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+# What deciding whether a token is valid needs: the token row and its user.
+_TOKEN_AND_USER = (
+    access_tokens.c.id,
+    access_tokens.c.digest,
+    access_tokens.c.expires_at,
+    access_tokens.c.revoked_at,
+    access_tokens.c.last_used_at,
+    users.c.id.label("user_id"),
+    users.c.name,
+    users.c.email,
+    users.c.active,
+)
+
+
 def token_with_user(conn: Connection, *, prefix: str) -> Row | None:  # type: ignore[type-arg]
     query = (
-        select(
-            access_tokens.c.id,
-            access_tokens.c.digest,
-            access_tokens.c.expires_at,
-            access_tokens.c.revoked_at,
-            access_tokens.c.last_used_at,
-            users.c.id.label("user_id"),
-            users.c.name,
-            users.c.email,
-            users.c.active,
-        )
+        select(*_TOKEN_AND_USER)
         .join(users, users.c.id == access_tokens.c.user_id)
         .where(access_tokens.c.prefix == prefix)
     )
@@ -298,15 +302,7 @@ def is_admin_anywhere(conn: Connection, *, user_id: int) -> bool:
 # named by the request (NULL role: not a member, or no such site). Built once (hot path).
 _CALLER = (
     select(
-        access_tokens.c.id,
-        access_tokens.c.digest,
-        access_tokens.c.expires_at,
-        access_tokens.c.revoked_at,
-        access_tokens.c.last_used_at,
-        users.c.id.label("user_id"),
-        users.c.name,
-        users.c.email,
-        users.c.active,
+        *_TOKEN_AND_USER,
         users.c.sync_launch,
         sites.c.id.label("site_id"),
         sites.c.date_order,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from radlink.accounts import queries as q
@@ -110,14 +110,24 @@ def authenticate_token(engine: Engine, token: str, now: datetime | None = None) 
     now = now or utcnow()
     with read_tx(engine) as conn:
         row = q.token_with_user(conn, prefix=tokens.prefix_of(token))
-    if row is None or not tokens.matches(token, row.digest) or not row.active:
+    if not _usable(row, token, now):
         return None
-    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-        return None
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+    assert row is not None
+    if _stale_last_use(row, now):
         with write_tx(engine) as conn:
             q.touch_token(conn, token_id=row.id, now=now)
     return TokenUser(token_id=row.id, user_id=row.user_id, name=row.name, email=row.email)
+
+
+def _usable(row: Row | None, token: str, now: datetime) -> bool:  # type: ignore[type-arg]
+    """Known, matching, its user active, not revoked, not expired."""
+    if row is None or not tokens.matches(token, row.digest) or not row.active:
+        return False
+    return row.revoked_at is None and (row.expires_at is None or row.expires_at > now)
+
+
+def _stale_last_use(row: Row, now: datetime) -> bool:  # type: ignore[type-arg]
+    return row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION
 
 
 @dataclass(frozen=True)
@@ -140,11 +150,10 @@ def authenticate_caller(
     if not tokens.looks_like_token(token):
         return None
     row = q.caller(conn, prefix=tokens.prefix_of(token), site_key=site_key)
-    if row is None or not tokens.matches(token, row.digest) or not row.active:
+    if not _usable(row, token, now):
         return None
-    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-        return None
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+    assert row is not None
+    if _stale_last_use(row, now):
         q.touch_token(conn, token_id=row.id, now=now)
     user = TokenUser(token_id=row.id, user_id=row.user_id, name=row.name, email=row.email)
     member = row.role is not None
