@@ -127,3 +127,36 @@ def test_demo_is_created_once_and_reused(cli_env: Path) -> None:
     assert code == 0 and "password:" in first and "token:" in first and "curl" in first
     code, second, _ = run("demo")
     assert code == 0 and "exist" in second and "rl_" not in second
+
+
+def test_token_actions_on_the_command_line_are_audited(cli_env: Path) -> None:
+    run("migrate")
+    run("sites", "create", "north", "--name", "North")
+    run(
+        "users",
+        "create",
+        "--email",
+        "ann@north.example",
+        "--name",
+        "Ann",
+        "--site",
+        "north",
+        "--role",
+        "admin",
+    )
+    token = run("tokens", "create", "--user", "ann@north.example")[1].strip()
+    assert run("tokens", "revoke", token[:11])[0] == 0
+    from sqlalchemy import select
+
+    from radlink.accounts.tables import audit_events
+
+    engine = make_engine(get_settings().resolved_database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(audit_events.c.action, audit_events.c.target, audit_events.c.client)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("token.created", f"token:{token[:11]}", "cli"),
+        ("token.revoked", f"token:{token[:11]}", "cli"),
+    ]
+    assert token not in str(rows)

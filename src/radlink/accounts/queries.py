@@ -321,3 +321,9 @@ _CALLER = (
 
 def caller(conn: Connection, *, prefix: str, site_key: str | None) -> Row | None:  # type: ignore[type-arg]
     return conn.execute(_CALLER, {"prefix": prefix, "site_key": site_key}).first()
+
+
+def token_owner(conn: Connection, *, prefix: str) -> int | None:
+    query = select(access_tokens.c.user_id).where(access_tokens.c.prefix == prefix)
+    value = conn.execute(query).scalar()
+    return None if value is None else int(value)

@@ -3,11 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from radlink.accounts import queries
 from radlink.accounts.service import create_token, normalise_email, revoke_token
+from radlink.accounts.tokens import prefix_of
+from radlink.audit.service import record
 from radlink.cli.common import engine, fail, handled
-from radlink.db import read_tx, utcnow
+from radlink.db import read_tx, utcnow, write_tx
 
 app = typer.Typer(help="Manage API access tokens.", no_args_is_help=True)
 
@@ -22,7 +25,10 @@ def create(
     ] = None,
 ) -> None:
     """Create a token and print it, alone on stdout; it is not shown again."""
-    typer.echo(create_token(engine(), email=user, name=name, expires_in_days=expires_in))
+    db = engine()
+    token = create_token(db, email=user, name=name, expires_in_days=expires_in)
+    _audit(db, "token.created", prefix_of(token))
+    typer.echo(token)
 
 
 @app.command("list")
@@ -62,9 +68,18 @@ def revoke(
     prefix: Annotated[str, typer.Argument(help="The token's prefix (rl_ and 8 characters).")],
 ) -> None:
     """Revoke a token at once."""
-    revoke_token(engine(), prefix=prefix)
+    db = engine()
+    revoke_token(db, prefix=prefix)
+    _audit(db, "token.revoked", prefix)
     typer.echo(f"revoked {prefix}")
 
 
 def _when(value: object) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"  # type: ignore[attr-defined]
+
+
+def _audit(db: Engine, action: str, prefix: str) -> None:
+    # Owner from the token row; "cli" marks an action taken on the server's command line.
+    with write_tx(db) as conn:
+        owner = queries.token_owner(conn, prefix=prefix)
+        record(conn, action=action, user_id=owner, target=f"token:{prefix}", client="cli")
