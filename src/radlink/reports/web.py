@@ -3,6 +3,7 @@ JSON endpoints (save, sign, addendum, take over) called by ``static/editor.js``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -24,7 +25,7 @@ from radlink.web import i18n, throttle
 from radlink.web.csrf import require_csrf
 from radlink.web.framing import allow_framing
 from radlink.web.install import error_page
-from radlink.web.session import RT, JsonUser, PageUser, load_session, login_url
+from radlink.web.session import RT, JsonUser, PageUser, WebUser, load_session, login_url
 from radlink.web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
@@ -150,24 +151,25 @@ def _refusal(exc: ServiceError) -> JSONResponse:
 
 @router.post("/r/{link_id}/save")
 def save(rt: RT, user: JsonUser, link_id: str, body: DraftBody) -> JSONResponse:
-    try:
-        saved = editor.save_draft(
-            rt.engine,
-            report_id=_report_id(rt, link_id),
-            user_id=user.user_id,
-            revision=body.revision,
-            findings=body.findings,
-            impression=body.impression,
-        )
-    except ServiceError as exc:
-        return _refusal(exc)
-    return JSONResponse({"revision": saved.revision, "saved_at": saved.at.isoformat()})
+    return _write_text(rt, user, link_id, body, editor.save_draft, "saved_at")
 
 
 @router.post("/r/{link_id}/sign")
 def sign(rt: RT, user: JsonUser, link_id: str, body: DraftBody) -> JSONResponse:
+    return _write_text(rt, user, link_id, body, editor.sign_report, "signed_at")
+
+
+def _write_text(
+    rt: Runtime,
+    user: WebUser,
+    link_id: str,
+    body: DraftBody,
+    action: Callable[..., editor.Saved],
+    time_key: str,
+) -> JSONResponse:
+    """Save or sign: the same text, revision check and answer shape."""
     try:
-        saved = editor.sign_report(
+        saved = action(
             rt.engine,
             report_id=_report_id(rt, link_id),
             user_id=user.user_id,
@@ -177,7 +179,7 @@ def sign(rt: RT, user: JsonUser, link_id: str, body: DraftBody) -> JSONResponse:
         )
     except ServiceError as exc:
         return _refusal(exc)
-    return JSONResponse({"revision": saved.revision, "signed_at": saved.at.isoformat()})
+    return JSONResponse({"revision": saved.revision, time_key: saved.at.isoformat()})
 
 
 @router.post("/r/{link_id}/addendum")
