@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("browser-server")
     db_url = f"sqlite:///{data / 'radlink.sqlite3'}"
     users = _seed(db_url)
-    port = _free_port()
+    with radlink_serve(data, db_url) as base:
+        log = next(data.glob("server-*.log"))
+        try:
+            yield Server(base, users["alice"], users["bob"], users["mallory"], log)
+        finally:
+            sys.stdout.write(
+                "\n--- radlink serve log ---\n" + log.read_text(errors="replace")[-4000:]
+            )
+
+
+@contextmanager
+def radlink_serve(
+    data: Path, db_url: str, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A real `radlink serve` on a free loopback port; yields its base URL, stops it after."""
+    port = port or _free_port()
     base = f"http://127.0.0.1:{port}"
     env = os.environ | {
         "RADLINK_DATA_DIR": str(data),
@@ -117,8 +133,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "RADLINK_SECRET_KEY": SECRET,
         "RADLINK_BASE_URL": base,
         "RADLINK_LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
-    log = data / "server.log"
+    log = data / f"server-{port}.log"
     radlink = Path(sys.executable).with_name("radlink")
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -129,14 +146,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         )
     try:
         _wait_until_up(base, process, log)
-        yield Server(base, users["alice"], users["bob"], users["mallory"], log)
+        yield base
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-        sys.stdout.write("\n--- radlink serve log ---\n" + log.read_text(errors="replace")[-4000:])
 
 
 def _wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -4,9 +4,6 @@ and a tiny host page on another loopback port that frames a report and records p
 from __future__ import annotations
 
 import http.server
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +16,7 @@ from radlink.accounts.service import create_token, create_user
 from radlink.db import make_engine
 from radlink.migrate import upgrade
 from radlink.sites.service import create_site
-from tests.browser.conftest import SECRET, _free_port, _wait_until_up
+from tests.browser.conftest import radlink_serve as serve
 
 
 @dataclass(frozen=True)
@@ -47,34 +44,9 @@ def seed(db_url: str) -> dict[str, Persona]:
 
 @contextmanager
 def radlink_serve(data: Path, db_url: str, port: int | None = None) -> Iterator[str]:
-    port = port or _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = os.environ | {
-        "RADLINK_DATA_DIR": str(data),
-        "RADLINK_DATABASE_URL": db_url,
-        "RADLINK_SECRET_KEY": SECRET,
-        "RADLINK_BASE_URL": base,
-        "RADLINK_LOG_LEVEL": "warning",
-        "RADLINK_EMBEDDED_WORKER": "false",
-    }
-    log = data / f"server-{port}.log"
-    radlink = Path(sys.executable).with_name("radlink")
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(radlink), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_up(base, process, log)
+    # Delivery workers play no part in these tests.
+    with serve(data, db_url, port, {"RADLINK_EMBEDDED_WORKER": "false"}) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 HOST_PAGE = """<!doctype html><title>Host worklist</title>
